@@ -1,0 +1,36 @@
+"""Maintainer checks that look across the whole hub (links, freshness, duplicates ...).
+
+Each module exposes `check(hub, options) -> list[Diagnostic]`; `run` calls them
+all after loading, so `kmgen check` reports every problem in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kmgen.diagnostics import Diagnostic
+from kmgen.hub import Hub
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    today: dt.date = field(default_factory=dt.date.today)
+    strict_freshness: bool = False
+
+
+Check = Callable[[Hub, CheckOptions], list[Diagnostic]]
+
+
+def registered() -> list[Check]:
+    # Imported here so each check module may import the hub without a cycle.
+    return []
+
+
+def run(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
+    options = options or CheckOptions()
+    diags = list(hub.diagnostics)
+    for check in registered():
+        diags.extend(check(hub, options))
+    return diags

@@ -1,0 +1,105 @@
+"""`kmgen check` and `kmgen new`: the contributor's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kmgen import checks, scaffold, schema
+from kmgen.cli.common import emit_diagnostics, format_option, progress
+from kmgen.hub import load_hub
+
+
+def register(main: click.Group) -> None:
+    main.add_command(check)
+    main.add_command(new)
+
+
+def _root_and_filter(paths: tuple[Path, ...], content_dir: Path) -> tuple[Path, set[str] | None]:
+    """One folder given: it is the hub. Files given: check those within the hub."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], None
+    if not paths:
+        return content_dir, None
+    wanted: set[str] = set()
+    base = content_dir.resolve()
+    for p in paths:
+        resolved = p.resolve()
+        if resolved.is_dir():
+            prefix = resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else None
+            if prefix is None:
+                raise click.UsageError(f"{p} is outside the content folder {content_dir}")
+            wanted.add(prefix.rstrip("/") + "/")
+        elif resolved.is_relative_to(base):
+            wanted.add(resolved.relative_to(base).as_posix())
+        else:
+            raise click.UsageError(f"{p} is outside the content folder {content_dir}")
+    return content_dir, wanted
+
+
+def _selected(path: str, wanted: set[str] | None) -> bool:
+    if wanted is None:
+        return True
+    return path in wanted or any(w.endswith("/") and (path.startswith(w) or w == "./") for w in wanted)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("content"), show_default=True, help="The hub's content folder.")
+@format_option
+@click.option("--strict-freshness", is_flag=True, help="Make pages past their review date an error.")
+@click.option("--fix", is_flag=True, help="Rewrite synonyms to canonical ids (front-matter lines only).")
+def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness: bool, fix: bool) -> None:
+    """Validate pages: front matter, fields, taxonomy terms, files, links.
+
+    Reports every problem in one pass as `path:line: CODE severity: message (hint)`
+    and exits 1 if any is an error.
+
+    \b
+    Examples:
+      kmgen check
+      kmgen check content/case-studies/togo-birth-registration.md
+      kmgen check --format github      # annotations in a pull request
+    """
+    root, wanted = _root_and_filter(paths, content_dir)
+    if not root.is_dir():
+        raise click.UsageError(f"content folder not found: {root} (run from the hub's folder or pass --content)")
+    hub = load_hub(root, progress=lambda items: progress(items, "Checking pages"))
+    if fix:
+        from kmgen.fixing import fix_hub
+
+        changed = fix_hub(hub)
+        for rel in changed:
+            click.echo(f"fixed {rel}", err=True)
+        if changed:
+            hub = load_hub(root)
+    diags = checks.run(hub, checks.CheckOptions(strict_freshness=strict_freshness))
+    shown = [d for d in diags if _selected(d.path, wanted)]
+    files = len([p for p in hub.documents if _selected(p, wanted)])
+    counts = emit_diagnostics(shown, fmt, files)
+    raise SystemExit(1 if counts["error"] else 0)
+
+
+@click.command()
+@click.argument("type_id", metavar="TYPE", type=click.Choice(list(schema.TYPES)))
+@click.option("--title", required=True, help="The page title.")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("content"), show_default=True, help="The hub's content folder.")
+@click.option("--name", help="File name without .md (default: made from the title).")
+def new(type_id: str, title: str, content_dir: Path, name: str | None) -> None:
+    """Start a new page of TYPE with every required field and a comment on each.
+
+    Fill in the lines marked FILL IN; `kmgen check` lists any still left.
+
+    \b
+    Example:
+      kmgen new case-study --title "Birth registration in Togo"
+    """
+    try:
+        path = scaffold.create(content_dir, type_id, title, name=name)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{exc.filename} already exists; pick another --title or --name") from None
+    click.echo(f"created {path}")
+    click.echo(f"next: fill in the FILL IN lines, then run: kmgen check {path}")

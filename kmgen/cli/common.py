@@ -1,0 +1,59 @@
+"""Options and output shared by every command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kmgen import diagnostics
+from kmgen.diagnostics import Diagnostic
+
+T = TypeVar("T")
+
+FORMATS = click.Choice(["text", "json", "github"])
+format_option = click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+                             help="text for people, json for machines, github for workflow annotations.")
+json_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                                  show_default=True, help="text for people, json for machines.")
+content_option = click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+                              default=Path("content"), show_default=True, help="The hub's content folder.")
+index_option = click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path),
+                            default=Path(".kmgen/index"), show_default=True, help="Where the search index lives.")
+
+
+def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
+    """Progress on stderr for long work; silent when there is little to do."""
+    seq = list(items)
+    if len(seq) < 50:
+        yield from seq
+        return
+    with click.progressbar(seq, label=label, file=sys.stderr, length=total) as bar:
+        yield from bar
+
+
+def emit_diagnostics(diags: list[Diagnostic], fmt: str, files: int) -> dict[str, int]:
+    """Print diagnostics (and a summary for people); returns the counts."""
+    ordered = diagnostics.sort(diags)
+    counts = diagnostics.count(ordered)
+    if fmt == "json":
+        click.echo(diagnostics.to_json(ordered))
+    elif fmt == "github":
+        for d in ordered:
+            click.echo(d.to_github())
+    else:
+        for d in ordered:
+            click.echo(d.to_text())
+    summary = (f"{files} files, {counts['error']} errors, {counts['warning']} warnings"
+               + (f", {counts['note']} notes" if counts["note"] else ""))
+    click.echo(summary, err=fmt != "text")
+    return counts
+
+
+def echo_json(value: Any) -> None:
+    import json
+
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))

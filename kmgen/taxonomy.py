@@ -1,0 +1,366 @@
+"""The reuse-and-improve taxonomy: facets (concept schemes) and their concepts.
+
+The vocabulary is data (`content/taxonomy.yml`), modelled on SKOS. Contributors
+may tag with any label, synonym or common misspelling; kmgen folds each term to
+the concept's stable id and says what it folded, so the hub stays governed
+without making contributors learn ids by heart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kmgen.content import MAX_FRONT_MATTER_BYTES, safe_compose
+from kmgen.diagnostics import Diagnostic
+
+TAXONOMY_FILE = "taxonomy.yml"
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    facet: str
+    label: str
+    definition: str = ""
+    alt_labels: tuple[str, ...] = ()
+    hidden_labels: tuple[str, ...] = ()
+    broader: str | None = None
+    related: tuple[str, ...] = ()
+    notation: str | None = None
+    line: int = 0
+
+    def labels(self) -> tuple[str, ...]:
+        return (self.id, self.label, *self.alt_labels, *self.hidden_labels)
+
+
+@dataclass(frozen=True)
+class Facet:
+    id: str
+    key: str  # the front-matter key holding this facet's tags
+    label: str
+    definition: str = ""
+    multiple: bool = True
+    concepts: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a contributor's term resolved: to which concept, through which label."""
+
+    term: str
+    concept: Concept
+    via: str  # "id", "label", "alt_label" or "hidden_label"
+
+    @property
+    def canonical(self) -> bool:
+        return self.via == "id" and self.term == self.concept.id
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a label.
+
+    'Données  personnelles', 'donnees-personnelles' and 'DONNEES_PERSONNELLES'
+    all fold to 'donnees personnelles'.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.split(r"[^0-9a-z]+", bare.casefold())).strip()
+
+
+class Taxonomy:
+    """A loaded vocabulary with label lookup, suggestions and hierarchy."""
+
+    def __init__(self, facets: Iterable[Facet], concepts: Iterable[Concept], path: str = TAXONOMY_FILE):
+        self.path = path
+        self.facets: dict[str, Facet] = {f.id: f for f in facets}
+        self.concepts: dict[str, Concept] = {}
+        for c in concepts:
+            self.concepts.setdefault(c.id, c)
+        self._by_key = {f.key: f for f in self.facets.values()}
+        # folded label -> [(concept id, via)], per facet and across facets
+        self._labels: dict[str, list[tuple[str, str]]] = {}
+        for c in self.concepts.values():
+            for via, names in (("id", [c.id]), ("label", [c.label]), ("alt_label", c.alt_labels),
+                               ("hidden_label", c.hidden_labels)):
+                for name in names:
+                    entry = (c.id, via)
+                    bucket = self._labels.setdefault(fold(name), [])
+                    if all(e[0] != c.id for e in bucket):
+                        bucket.append(entry)
+        self._narrower: dict[str, list[str]] = {}
+        for c in self.concepts.values():
+            if c.broader:
+                self._narrower.setdefault(c.broader, []).append(c.id)
+
+    # -- lookup -------------------------------------------------------------
+    def facet_by_key(self, key: str) -> Facet | None:
+        return self._by_key.get(key)
+
+    def facet_keys(self) -> list[str]:
+        return [f.key for f in self.facets.values()]
+
+    def resolve(self, term: Any, facet: str | None = None) -> list[Match]:
+        """Every concept the term names (in one facet, or in any facet)."""
+        if not isinstance(term, str):
+            return []
+        found = []
+        for cid, via in self._labels.get(fold(term), []):
+            concept = self.concepts[cid]
+            if facet is None or concept.facet == facet:
+                found.append(Match(term, concept, via))
+        return found
+
+    def suggest(self, term: str, facet: str | None = None, limit: int = 3) -> list[Concept]:
+        """Ranked 'did you mean' candidates: edit distance over every label, then
+        word overlap so 'customer service' still finds 'Customer experience'."""
+        query = fold(term)
+        if not query:
+            return []
+        q_tokens = set(query.split())
+        scores: dict[str, float] = {}
+        for name, entries in self._labels.items():
+            for cid, _via in entries:
+                concept = self.concepts[cid]
+                if facet is not None and concept.facet != facet:
+                    continue
+                edit = _similarity(query, name)
+                tokens = set(name.split())
+                overlap = len(q_tokens & tokens) / max(len(q_tokens | tokens), 1)
+                score = max(edit, 0.45 + 0.5 * overlap if overlap else 0.0)
+                if score > scores.get(cid, 0.0):
+                    scores[cid] = score
+        ranked = sorted((s, cid) for cid, s in scores.items() if s >= 0.6)
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [self.concepts[cid] for _s, cid in ranked[:limit]]
+
+    # -- hierarchy ----------------------------------------------------------
+    def ancestors(self, cid: str) -> list[str]:
+        out: list[str] = []
+        seen = {cid}
+        current = self.concepts.get(cid)
+        while current is not None and current.broader and current.broader not in seen:
+            out.append(current.broader)
+            seen.add(current.broader)
+            current = self.concepts.get(current.broader)
+        return out
+
+    def narrower(self, cid: str) -> list[str]:
+        return sorted(self._narrower.get(cid, []))
+
+    def descendants(self, cid: str) -> list[str]:
+        out: list[str] = []
+        stack = list(self.narrower(cid))
+        while stack:
+            child = stack.pop(0)
+            if child not in out and child != cid:
+                out.append(child)
+                stack.extend(self.narrower(child))
+        return out
+
+    def expand(self, ids: Iterable[str]) -> list[str]:
+        """The ids plus all their ancestors: a page tagged 'identity' also belongs
+        to the 'Digital ID layer' listing."""
+        out: list[str] = []
+        for cid in ids:
+            for x in (cid, *self.ancestors(cid)):
+                if x not in out:
+                    out.append(x)
+        return out
+
+    def top_concepts(self, facet: str) -> list[str]:
+        return [cid for cid in self.facets[facet].concepts if not self.concepts[cid].broader]
+
+
+def _similarity(a: str, b: str) -> float:
+    """1 - normalised Levenshtein distance (bounded work: labels are short)."""
+    if a == b:
+        return 1.0
+    if abs(len(a) - len(b)) > max(len(a), len(b)) // 2 + 2:
+        return 0.0
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return 1.0 - prev[-1] / max(len(a), len(b))
+
+
+# -- loading ----------------------------------------------------------------
+_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def load_taxonomy(root: Path, name: str = TAXONOMY_FILE) -> tuple[Taxonomy, list[Diagnostic]]:
+    """Load and validate `content/taxonomy.yml`; problems come back as values."""
+    path = root / name
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return Taxonomy([], [], name), [Diagnostic(name, 0, "KM301", "error", "taxonomy file not found",
+                                                   f"create {name} under the content folder")]
+    node, diags = safe_compose(name, data, limit=16 * MAX_FRONT_MATTER_BYTES)
+    if node is None:
+        return Taxonomy([], [], name), diags
+    loader = _TaxonomyReader(name)
+    facets, concepts = loader.read(node)
+    tax = Taxonomy(facets, concepts, name)
+    return tax, diags + loader.diags + _validate(tax, concepts)
+
+
+class _TaxonomyReader:
+    """Turns the composed YAML node tree into Facets and Concepts, noting lines."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.diags: list[Diagnostic] = []
+
+    def err(self, node: yaml.Node, code: str, message: str, hint: str = "") -> None:
+        self.diags.append(Diagnostic(self.path, node.start_mark.line + 1, code, "error", message, hint))
+
+    def read(self, root: yaml.Node) -> tuple[list[Facet], list[Concept]]:
+        top = _mapping(root)
+        if top is None or "facets" not in top or not isinstance(top["facets"], yaml.SequenceNode):
+            self.err(root, "KM302", "expected a top-level 'facets:' list", "see the README for the format")
+            return [], []
+        facets: list[Facet] = []
+        concepts: list[Concept] = []
+        for fnode in top["facets"].value:
+            fmap = _mapping(fnode)
+            if fmap is None:
+                self.err(fnode, "KM302", "each facet must be a mapping with id, key, label and concepts")
+                continue
+            fid = self.text(fmap, "id", fnode)
+            if not fid:
+                continue
+            ids: list[str] = []
+            for cnode in getattr(fmap.get("concepts"), "value", None) or []:
+                concept = self.concept(cnode, fid)
+                if concept is not None:
+                    concepts.append(concept)
+                    ids.append(concept.id)
+            multiple = _scalar(fmap.get("multiple"))
+            facets.append(Facet(fid, self.text(fmap, "key", fnode) or fid.replace("-", "_"),
+                                self.text(fmap, "label", fnode) or fid, _scalar(fmap.get("definition")) or "",
+                                multiple not in ("false", "no"), tuple(ids), fnode.start_mark.line + 1))
+        return facets, concepts
+
+    def concept(self, node: yaml.Node, facet: str) -> Concept | None:
+        cmap = _mapping(node)
+        if cmap is None:
+            self.err(node, "KM302", "each concept must be a mapping with at least id and label")
+            return None
+        cid = self.text(cmap, "id", node)
+        label = self.text(cmap, "label", node)
+        if not cid or not label:
+            return None
+        if not _ID_RE.match(cid):
+            self.err(cmap["id"], "KM303", f"concept id {cid!r} is not kebab-case",
+                     "use lowercase letters, digits and single hyphens")
+        return Concept(
+            id=cid, facet=facet, label=label, definition=_scalar(cmap.get("definition")) or "",
+            alt_labels=self.labels(cmap, "alt_labels"), hidden_labels=self.labels(cmap, "hidden_labels"),
+            broader=_scalar(cmap.get("broader")), related=self.labels(cmap, "related"),
+            notation=_scalar(cmap.get("notation")), line=node.start_mark.line + 1)
+
+    def text(self, mapping: dict[str, yaml.Node], key: str, owner: yaml.Node) -> str | None:
+        value = _scalar(mapping.get(key))
+        if not value:
+            self.err(owner, "KM302", f"missing '{key}'", f"add '{key}: ...'")
+        return value
+
+    def labels(self, mapping: dict[str, yaml.Node], key: str) -> tuple[str, ...]:
+        node = mapping.get(key)
+        if node is None:
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            self.err(node, "KM302", f"'{key}' must be a list", f"write {key}: [a, b]")
+            return ()
+        return tuple(v for v in (_scalar(n) for n in node.value) if v)
+
+
+def _mapping(node: yaml.Node | None) -> dict[str, yaml.Node] | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and node.value != "":
+        return str(node.value)
+    return None
+
+
+def _validate(tax: Taxonomy, concepts: list[Concept]) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    path = tax.path
+
+    def err(line: int, code: str, message: str, hint: str = "") -> None:
+        diags.append(Diagnostic(path, line, code, "error", message, hint))
+
+    seen: dict[str, Concept] = {}
+    for c in concepts:
+        if c.id in seen:
+            err(c.line, "KM304", f"duplicate concept id {c.id!r} (first defined on line {seen[c.id].line})",
+                "give each concept its own id")
+        else:
+            seen[c.id] = c
+    keys: dict[str, Facet] = {}
+    for f in tax.facets.values():
+        if not _KEY_RE.match(f.key):
+            err(f.line, "KM303", f"facet key {f.key!r} is not a valid front-matter key", "use snake_case")
+        if f.key in keys:
+            err(f.line, "KM304", f"facet key {f.key!r} is also used by facet {keys[f.key].id!r}")
+        keys[f.key] = f
+        labels: dict[str, str] = {}
+        for cid in f.concepts:
+            c = tax.concepts[cid]
+            for name in dict.fromkeys(fold(x) for x in c.labels()):
+                other = labels.get(name)
+                if other and other != cid:
+                    err(c.line, "KM305", f"label {name!r} of {cid!r} is also a label of {other!r} in facet {f.id!r}",
+                        "a label must name one concept per facet; remove it from one of them")
+                labels.setdefault(name, cid)
+    for c in seen.values():
+        if c.broader is not None:
+            parent = tax.concepts.get(c.broader)
+            if parent is None:
+                err(c.line, "KM306", f"{c.id!r} has broader {c.broader!r}, which does not exist",
+                    _did_you_mean(c.broader, seen))
+            elif parent.facet != c.facet:
+                err(c.line, "KM306", f"{c.id!r} has broader {c.broader!r} from another facet ({parent.facet!r})",
+                    "a broader concept must be in the same facet")
+        for r in c.related:
+            if r not in tax.concepts:
+                err(c.line, "KM306", f"{c.id!r} is related to {r!r}, which does not exist", _did_you_mean(r, seen))
+        if _in_cycle(tax, c.id):
+            err(c.line, "KM307", f"{c.id!r} is its own ancestor (broader cycle)", "remove one 'broader' link")
+    return diags
+
+
+def _in_cycle(tax: Taxonomy, cid: str) -> bool:
+    seen: set[str] = set()
+    current = tax.concepts.get(cid)
+    while current is not None and current.broader:
+        if current.broader == cid:
+            return True
+        if current.broader in seen:
+            return False
+        seen.add(current.broader)
+        current = tax.concepts.get(current.broader)
+    return False
+
+
+def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else "check the id"

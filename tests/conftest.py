@@ -1,0 +1,123 @@
+"""Shared fixtures: tests write their own small hubs; nothing is copied from corpora."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A small vocabulary in the real format, enough to exercise every rule.
+MINI_TAXONOMY = """\
+facets:
+  - id: resource-type
+    key: type
+    label: Resource type
+    multiple: false
+    concepts:
+      - {id: playbook, label: Playbook, definition: Step-by-step guidance.}
+      - {id: case-study, label: Case study, alt_labels: [case], definition: A real story.}
+      - {id: cop-output, label: CoP output, definition: Made by a community of practice.}
+      - {id: toolkit, label: Toolkit, definition: Tools.}
+      - {id: guideline, label: Guideline, definition: Rules of thumb.}
+      - {id: training-material, label: Training material, definition: For courses.}
+      - {id: template, label: Template, definition: A form to fill.}
+  - id: reuse
+    key: reuse
+    label: Reuse
+    multiple: false
+    concepts:
+      - {id: original, label: Original, definition: New material.}
+      - {id: adapted, label: Adapted, definition: Changed for a new context.}
+      - {id: translated, label: Translated, definition: In another language.}
+  - id: audience
+    key: audience
+    label: Audience
+    concepts:
+      - {id: civil-servants, label: Civil servants, alt_labels: [Public servants], hidden_labels: [civil servents], definition: Government staff.}
+      - {id: leaders, label: Leaders and officials, alt_labels: [Policymakers], definition: Decision makers.}
+      - {id: digital-team, label: Digital team, definition: People building services.}
+      - {id: developers, label: Developers, broader: digital-team, definition: Write code.}
+      - {id: customer-experience, label: Customer experience, definition: Service design for users.}
+  - id: delivery-mode
+    key: delivery
+    label: Delivery mode
+    concepts:
+      - {id: e-learning, label: E-learning, alt_labels: [online course], definition: Self-paced online.}
+      - {id: seminar-workshop, label: Seminar or workshop, definition: In person.}
+  - id: building-block
+    key: building_blocks
+    label: Building block
+    concepts:
+      - {id: digital-id-layer, label: Digital ID layer, alt_labels: [Digital ID], definition: Identity layer.}
+      - {id: identity, label: Identity, alt_labels: [ID, e-KYC], broader: digital-id-layer, definition: Identity block.}
+      - {id: registration, label: Registration, broader: digital-id-layer, definition: Registration block.}
+      - {id: payments-layer, label: Payments layer, definition: Payments.}
+      - {id: payments, label: Payments, broader: payments-layer, definition: Payments block.}
+  - id: sector
+    key: sector
+    label: Sector
+    concepts:
+      - {id: civil-registration, label: Civil registration, alt_labels: [CRVS, Birth registration, "État civil"], definition: Births and deaths.}
+      - {id: health, label: Health, definition: Health services.}
+      - {id: agriculture, label: Agriculture, definition: Farming.}
+  - id: geography
+    key: geography
+    label: Geography
+    concepts:
+      - {id: africa, label: Africa, definition: The continent.}
+      - {id: kenya, label: Kenya, alt_labels: [KE, KEN], notation: KE, broader: africa, definition: A country.}
+      - {id: togo, label: Togo, alt_labels: [TG, TGO], notation: TG, broader: africa, definition: A country.}
+      - {id: norway, label: Norway, alt_labels: ["NO", NOR], notation: "NO", definition: A country.}
+"""
+
+
+def page(title: str = "A page", type_: str = "guideline", extra: str = "", body: str = "Some text.\n",
+         summary: str = "What it is.") -> str:
+    """A valid page for the mini taxonomy; `extra` adds front-matter lines."""
+    fm = textwrap.dedent(f"""\
+        ---
+        title: "{title}"
+        summary: "{summary}"
+        type: {type_}
+        owner: "Test CoP"
+        last_reviewed: 2026-06-01
+        """) + (textwrap.dedent(extra) if extra else "") + "---\n"
+    return fm + body
+
+
+@pytest.fixture
+def make_hub(tmp_path: Path) -> Callable[..., Path]:
+    """Write files (str or bytes) under tmp_path/content with the mini taxonomy."""
+
+    def _make(files: dict[str, str | bytes], taxonomy: str | None = MINI_TAXONOMY) -> Path:
+        root = tmp_path / "content"
+        root.mkdir(exist_ok=True)
+        if taxonomy is not None:
+            (root / "taxonomy.yml").write_text(taxonomy, encoding="utf-8")
+        for rel, data in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8", newline="")
+        return root
+
+    return _make
+
+
+def run_kmgen(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script, as a user would."""
+    exe = Path(sys.executable).parent / "kmgen"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"kmgen {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc

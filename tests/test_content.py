@@ -1,0 +1,114 @@
+"""Strict loading: every hostile or odd file is reported with file and line, never a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmgen.content import MAX_FILE_BYTES, parse_document
+from kmgen.hub import load_hub
+
+from conftest import page
+
+
+def codes(diags):
+    return [(d.code, d.line) for d in diags if d.severity == "error"]
+
+
+@pytest.mark.parametrize("name, data, code, line", [
+    ("tag", b'---\ntitle: !!python/object/apply:os.system ["true"]\n---\n', "KM132", 2),
+    ("binary", b"---\ntitle: !!binary aGVsbG8=\n---\n", "KM132", 2),
+    ("custom", b"---\ntitle: !custom x\n---\n", "KM132", 2),
+    ("anchor", b"---\na: &x hello\ntitle: *x\n---\n", "KM131", 2),
+    ("duplicate", b"---\ntitle: a\nsummary: b\ntitle: c\n---\n", "KM135", 4),
+    ("nested-dup", b"---\nx:\n  y: 1\n  y: 2\n---\n", "KM135", 4),
+    ("int-key", b"---\n1: a\n---\n", "KM134", 2),
+    ("null-key", b"---\n~: a\n---\n", "KM134", 2),
+    ("map-key", b"---\n? [a, b]\n: c\n---\n", "KM134", 2),
+    ("deep", b"---\nx: " + b"[" * 25_000 + b"\n---\n", "KM133", 2),
+    ("no-close", b"---\ntitle: a\n", "KM113", 1),
+    ("dots", b"---\ntitle: a\n...\nbody\n", "KM112", 3),
+    ("toml", b'+++\ntitle = "a"\n+++\n', "KM111", 1),
+    ("json", b'{\n"title": "a"\n}\n', "KM111", 1),
+    ("invalid-yaml", b"---\ntitle: [a\nsummary: b\n---\n", "KM130", 3),
+    ("not-utf8", b"---\ntitle: caf\xe9\n---\n", "KM103", 2),
+    ("list", b"---\n- a\n- b\n---\n", "KM121", 2),
+    ("scalar", b"---\njust text\n---\n", "KM121", 2),
+])
+def test_rejections_name_file_and_line(name: str, data: bytes, code: str, line: int) -> None:
+    doc, diags = parse_document(f"{name}.md", data)
+    assert doc is None
+    assert codes(diags) == [(code, line)]
+    assert all(d.path == f"{name}.md" for d in diags)
+    assert diags[-1].hint
+
+
+def test_python_payload_never_runs(tmp_path: Path) -> None:
+    canary = tmp_path / "canary"
+    data = f'---\ntitle: !!python/object/apply:os.system ["touch {canary}"]\n---\n'.encode()
+    parse_document("evil.md", data)
+    assert not canary.exists()
+
+
+def test_size_limits() -> None:
+    big_fm = b"---\nsummary: '" + b"a" * (64 * 1024) + b"'\n---\n"
+    assert codes(parse_document("fm.md", big_fm)[1]) == [("KM114", 1)]
+    huge = b"---\ntitle: a\n---\n" + b"x" * MAX_FILE_BYTES
+    assert codes(parse_document("big.md", huge)[1]) == [("KM102", 0)]
+
+
+@pytest.mark.parametrize("data, note", [
+    (b"\xef\xbb\xbf---\ntitle: a\n---\nbody\n", "KM104"),
+    (b"---\r\ntitle: a\r\n---\r\nbody\r\n", "KM105"),
+    (b"---\ntitle: a\n---", "KM106"),
+])
+def test_accepted_quirks_are_normalised_and_said(data: bytes, note: str) -> None:
+    doc, diags = parse_document("q.md", data)
+    assert doc is not None and doc.fields["title"] == "a"
+    assert [d.code for d in diags] == [note] and diags[0].severity == "note"
+
+
+def test_document_records_lines_and_body() -> None:
+    doc, _ = parse_document("p.md", b"---\ntitle: a\naudience:\n  - x\n  - y\n---\n# Head\ntext\n")
+    assert doc is not None
+    assert dict(doc.lines) == {"title": 2, "audience": 3}
+    assert doc.item_lines["audience"] == (4, 5)
+    assert doc.body == "# Head\ntext\n" and doc.body_line == 7
+    with pytest.raises(AttributeError):
+        doc.body = "changed"  # type: ignore[misc]
+
+
+def test_yaml_surprises_get_a_quote_hint(make_hub) -> None:
+    root = make_hub({"case-studies/n.md": page(type_="case-study", extra="country: NO\nperiod: 2019\n"),
+                     "g.md": page(extra="contributors: [yes]\n").replace('title: "A page"', "title: 1.10")})
+    hub = load_hub(root)
+    msgs = {(d.path, d.line, d.field): d for d in hub.diagnostics if d.code == "KM220"}
+    country = msgs[("case-studies/n.md", 7, "country")]
+    assert "read 'NO' as true/false" in country.message
+    assert country.hint == 'quote this value: country: "NO"'
+    assert msgs[("case-studies/n.md", 8, "period")].hint == 'quote this value: period: "2019"'
+    assert msgs[("g.md", 2, "title")].hint == 'quote this value: title: "1.10"'
+    assert ("g.md", 7, "contributors") in msgs
+
+
+def test_impossible_date_is_an_error_not_a_crash(make_hub) -> None:
+    root = make_hub({"a.md": page().replace("2026-06-01", "2024-02-30")})
+    [d] = [d for d in load_hub(root).diagnostics if d.severity == "error"]
+    assert (d.line, d.code, d.field) == (6, "KM221", "last_reviewed")
+    assert "not a real date" in d.message
+
+
+def test_one_bad_file_does_not_stop_the_run(make_hub) -> None:
+    root = make_hub({
+        "a.md": b"---\ntitle: !!python/name:os.system\n---\n",
+        "b.md": b"---\ntitle: [\n---\n",
+        "c.md": page(title="Good"),
+        "d.md": page(extra="sumary: typo\n"),
+    })
+    hub = load_hub(root)
+    assert set(hub.documents) == {"c.md", "d.md"}
+    errors = {(d.path, d.code) for d in hub.diagnostics if d.severity == "error"}
+    assert errors == {("a.md", "KM132"), ("b.md", "KM130"), ("d.md", "KM210")}
+    [typo] = [d for d in hub.diagnostics if d.code == "KM210"]
+    assert typo.hint == "did you mean 'summary'?" and typo.line == 7
