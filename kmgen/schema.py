@@ -278,3 +278,11 @@ def reference_markdown(facets: list[tuple[str, str]] | None = None) -> str:
         extra = ", ".join(f"`{r}`" for r in t.required) or "nothing more"
         out.append(f"- `{t.id}` (folder `content/{t.folder}/`): {extra}")
     return "\n".join(out) + "\n"
+
+
+def facet_reference_markdown(facets: list[tuple[str, str, str, bool]]) -> str:
+    """README table of taxonomy facet keys: (key, label, definition, multiple) per facet."""
+    out = ["| field | facet | values | what it classifies |", "| --- | --- | --- | --- |"]
+    for key, label, definition, multiple in facets:
+        out.append(f"| `{key}` | {label} | {'list' if multiple else 'one'} | {definition} |")
+    return "\n".join(out) + "\n"
