@@ -8,6 +8,7 @@ without making contributors learn ids by heart.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -70,8 +71,11 @@ def fold(text: str) -> str:
     'Données  personnelles', 'donnees-personnelles' and 'DONNEES_PERSONNELLES'
     all fold to 'donnees personnelles'.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():  # the common case, and page bodies are long
+        bare = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.split(r"[^0-9a-z]+", bare.casefold())).strip()
 
 
@@ -80,7 +84,9 @@ class Taxonomy:
 
     def __init__(self, facets: Iterable[Facet], concepts: Iterable[Concept], path: str = TAXONOMY_FILE):
         self.path = path
-        self.facets: dict[str, Facet] = {f.id: f for f in facets}
+        self.facets: dict[str, Facet] = {}
+        for f in facets:
+            self.facets.setdefault(f.id, f)  # a duplicate facet id is reported by load_taxonomy
         self.concepts: dict[str, Concept] = {}
         for c in concepts:
             self.concepts.setdefault(c.id, c)
@@ -120,26 +126,24 @@ class Taxonomy:
 
     def suggest(self, term: str, facet: str | None = None, limit: int = 3) -> list[Concept]:
         """Ranked 'did you mean' candidates: edit distance over every label, then
-        word overlap so 'customer service' still finds 'Customer experience'."""
+        word overlap so 'customer service' still finds 'Customer experience' when
+        no label is closer."""
         query = fold(term)
         if not query:
             return []
-        q_tokens = set(query.split())
-        scores: dict[str, float] = {}
+        words = _words(query)
+        scores: dict[str, tuple[float, float]] = {}
         for name, entries in self._labels.items():
+            edit = _similarity(query, name)
+            score = max(edit, _overlap(words, name))
+            if score < SUGGEST_CUTOFF:
+                continue
             for cid, _via in entries:
-                concept = self.concepts[cid]
-                if facet is not None and concept.facet != facet:
+                if facet is not None and self.concepts[cid].facet != facet:
                     continue
-                edit = _similarity(query, name)
-                tokens = set(name.split())
-                overlap = len(q_tokens & tokens) / max(len(q_tokens | tokens), 1)
-                score = max(edit, 0.45 + 0.5 * overlap if overlap else 0.0)
-                if score > scores.get(cid, 0.0):
-                    scores[cid] = score
-        ranked = sorted((s, cid) for cid, s in scores.items() if s >= 0.6)
-        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-        return [self.concepts[cid] for _s, cid in ranked[:limit]]
+                scores[cid] = max(scores.get(cid, (0.0, 0.0)), (score, edit))
+        ranked = sorted(scores.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+        return [self.concepts[cid] for cid, _s in ranked[:limit]]
 
     # -- hierarchy ----------------------------------------------------------
     def ancestors(self, cid: str) -> list[str]:
@@ -176,7 +180,48 @@ class Taxonomy:
         return out
 
     def top_concepts(self, facet: str) -> list[str]:
-        return [cid for cid in self.facets[facet].concepts if not self.concepts[cid].broader]
+        """Concepts of the facet with no broader concept in it (a dangling or
+        cross-facet broader is reported by load_taxonomy; the concept still shows)."""
+        out = []
+        for cid in dict.fromkeys(self.facets[facet].concepts):
+            concept = self.concepts[cid]
+            parent = self.concepts.get(concept.broader or "")
+            if concept.facet == facet and (parent is None or parent.facet != facet):
+                out.append(cid)
+        return out
+
+
+SUGGEST_CUTOFF = 0.6
+# Words that say nothing about which concept was meant ("Leaders and officials").
+_STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "or", "for", "in", "on", "to", "with", "by",
+                         "de", "des", "du", "et", "la", "le", "les", "y", "el"})
+
+
+def _overlap(words: list[str], name: str) -> float:
+    """Shared words (a misspelt word still counts), scored above the cutoff only
+    when at least one word is shared: 0.45 + 0.5 x the Dice share of words in
+    common, so a label wholly inside the term ('Identity' in 'digital identity')
+    ranks above one sharing a word with it ('Digital team')."""
+    label = _words(name)
+    if not words or not label:
+        return 0.0
+    shared = sum(max(_word_match(w, x) for x in label) for w in words)
+    if not shared:
+        return 0.0
+    return 0.45 + 0.5 * 2 * shared / (len(words) + len(label))
+
+
+def _words(folded: str) -> list[str]:
+    return [w for w in folded.split() if len(w) > 1 and w not in _STOP_WORDS]
+
+
+def _word_match(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if min(len(a), len(b)) < 4:
+        return 0.0
+    similarity = _similarity(a, b)
+    return similarity if similarity >= 0.8 else 0.0
 
 
 def _similarity(a: str, b: str) -> float:
@@ -197,6 +242,8 @@ def _similarity(a: str, b: str) -> float:
 # -- loading ----------------------------------------------------------------
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_FACET_KEYS = ("id", "key", "label", "definition", "multiple", "concepts")
+_CONCEPT_KEYS = ("id", "label", "definition", "alt_labels", "hidden_labels", "broader", "related", "notation")
 
 
 def load_taxonomy(root: Path, name: str = TAXONOMY_FILE) -> tuple[Taxonomy, list[Diagnostic]]:
@@ -213,7 +260,7 @@ def load_taxonomy(root: Path, name: str = TAXONOMY_FILE) -> tuple[Taxonomy, list
     loader = _TaxonomyReader(name)
     facets, concepts = loader.read(node)
     tax = Taxonomy(facets, concepts, name)
-    return tax, diags + loader.diags + _validate(tax, concepts)
+    return tax, diags + loader.diags + _validate(tax, facets, concepts)
 
 
 class _TaxonomyReader:
@@ -238,26 +285,47 @@ class _TaxonomyReader:
             if fmap is None:
                 self.err(fnode, "KM302", "each facet must be a mapping with id, key, label and concepts")
                 continue
+            self.known_keys(fmap, _FACET_KEYS, "facet")
             fid = self.text(fmap, "id", fnode)
             if not fid:
                 continue
+            cnodes = fmap.get("concepts")
+            if not isinstance(cnodes, yaml.SequenceNode):
+                self.err(cnodes or fnode, "KM302", f"facet {fid!r} needs a 'concepts:' list")
+                cnodes = yaml.SequenceNode("tag:yaml.org,2002:seq", [])
             ids: list[str] = []
-            for cnode in getattr(fmap.get("concepts"), "value", None) or []:
+            for cnode in cnodes.value:
                 concept = self.concept(cnode, fid)
                 if concept is not None:
                     concepts.append(concept)
                     ids.append(concept.id)
-            multiple = _scalar(fmap.get("multiple"))
+            multiple = (_scalar(fmap.get("multiple")) or "true").casefold()
             facets.append(Facet(fid, self.text(fmap, "key", fnode) or fid.replace("-", "_"),
                                 self.text(fmap, "label", fnode) or fid, _scalar(fmap.get("definition")) or "",
-                                multiple not in ("false", "no"), tuple(ids), fnode.start_mark.line + 1))
+                                multiple not in ("false", "no", "off"), tuple(ids), fnode.start_mark.line + 1))
         return facets, concepts
+
+    def known_keys(self, mapping: dict[str, yaml.Node], known: tuple[str, ...], what: str) -> None:
+        """A misspelt key ('altLabels') would silently drop its labels: report it."""
+        for key, node in mapping.items():
+            if key in known:
+                continue
+            snake = re.sub(r"(?<=[a-z])([A-Z])", r"_\1", key).lower()  # SKOS spells it altLabel
+            close = difflib.get_close_matches(snake, known, n=1, cutoff=0.6)
+            if close:
+                hint = f"did you mean '{close[0]}'?"
+            elif " " in key and _scalar(node) is None:
+                hint = "a comma inside an unquoted value in { } starts a new key: put the value in quotes"
+            else:
+                hint = f"expected one of: {', '.join(known)}"
+            self.err(node, "KM302", f"unknown {what} key {key!r}", hint)
 
     def concept(self, node: yaml.Node, facet: str) -> Concept | None:
         cmap = _mapping(node)
         if cmap is None:
             self.err(node, "KM302", "each concept must be a mapping with at least id and label")
             return None
+        self.known_keys(cmap, _CONCEPT_KEYS, "concept")
         cid = self.text(cmap, "id", node)
         label = self.text(cmap, "label", node)
         if not cid or not label:
@@ -299,7 +367,7 @@ def _scalar(node: yaml.Node | None) -> str | None:
     return None
 
 
-def _validate(tax: Taxonomy, concepts: list[Concept]) -> list[Diagnostic]:
+def _validate(tax: Taxonomy, facets: list[Facet], concepts: list[Concept]) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     path = tax.path
 
@@ -314,7 +382,11 @@ def _validate(tax: Taxonomy, concepts: list[Concept]) -> list[Diagnostic]:
         else:
             seen[c.id] = c
     keys: dict[str, Facet] = {}
-    for f in tax.facets.values():
+    for f in facets:
+        if tax.facets[f.id] is not f:
+            err(f.line, "KM304", f"duplicate facet id {f.id!r} (first defined on line {tax.facets[f.id].line})",
+                "give each facet its own id")
+            continue
         if not _KEY_RE.match(f.key):
             err(f.line, "KM303", f"facet key {f.key!r} is not a valid front-matter key", "use snake_case")
         if f.key in keys:
@@ -360,7 +432,5 @@ def _in_cycle(tax: Taxonomy, cid: str) -> bool:
 
 
 def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"did you mean {close[0]!r}?" if close else "check the id"

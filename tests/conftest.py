@@ -121,3 +121,12 @@ def run_kmgen(*args: str, cwd: Path | None = None, check: bool = False) -> subpr
     if check and proc.returncode != 0:
         raise AssertionError(f"kmgen {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def site_config(directory: Path) -> Path:
+    """The repository's mkdocs.yml, copied into `directory` with its theme overrides
+    pointing back at the repository (for site builds of test hubs)."""
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    path = directory / "mkdocs.yml"
+    path.write_text(text.replace("custom_dir: overrides", f"custom_dir: {REPO / 'overrides'}"), encoding="utf-8")
+    return path

@@ -25,7 +25,11 @@ Check = Callable[[Hub, CheckOptions], list[Diagnostic]]
 
 def registered() -> list[Check]:
     # Imported here so each check module may import the hub without a cycle.
-    return []
+    from kmgen import fixing
+    from kmgen.checks import duplicates
+    from kmgen.publish import preflight
+
+    return [preflight.check, fixing.check, duplicates.check]
 
 
 def run(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:

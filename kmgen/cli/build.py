@@ -1,0 +1,63 @@
+"""`kmgen build`: publish the hub into site/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kmgen.cli.common import content_option, emit_diagnostics, format_option, index_option, progress
+
+
+def register(main: click.Group) -> None:
+    main.add_command(build)
+
+
+@click.command()
+@content_option
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True,
+              help="Where the site is published; the previous release is kept as <site-dir>.previous.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("mkdocs.yml"),
+              show_default=True, help="The MkDocs configuration (must enable the kmgen plugin).")
+@index_option
+@format_option
+def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path, fmt: str) -> None:
+    """Check, index and publish the hub as a static site, atomically.
+
+    Runs the checks of `kmgen check` (any error stops the build, reported the
+    same way), refreshes the search index, builds the site with MkDocs in strict
+    mode into a fresh folder, verifies it (every accepted page built, no broken
+    link or anchor, the machine-readable files present), then swaps it into
+    SITE_DIR, keeping the previous release as SITE_DIR.previous. If any step
+    fails, SITE_DIR is left exactly as it was.
+
+    \b
+    Examples:
+      kmgen build
+      kmgen build --content content --site-dir public --config mkdocs.yml
+    """
+    from kmgen.publish.build import BuildStopped, publish
+
+    if not content_dir.is_dir():
+        raise click.UsageError(f"content folder not found: {content_dir} (run from the hub's folder or pass --content)")
+    if not config_file.is_file():
+        raise click.UsageError(f"MkDocs configuration not found: {config_file} (pass --config)")
+    try:
+        report = publish(content_dir, site_dir, config_file, index_dir,
+                         progress=lambda items: progress(items, "Loading pages"))
+    except BuildStopped as stop:
+        if stop.diagnostics:
+            emit_diagnostics(stop.diagnostics, fmt, stop.files)
+        for line in stop.details:
+            click.echo(f"  {line}", err=True)
+        click.echo(f"build stopped ({stop.stage}): {stop.message}; {site_dir} was not changed", err=True)
+        raise SystemExit(1) from None
+    warnings = sum(1 for d in report.diagnostics if d.severity == "warning")
+    if warnings:
+        click.echo(f"{warnings} warnings (run 'kmgen check' to see them)", err=True)
+    kept = f"; previous release in {report.previous}" if report.previous else ""
+    click.echo(f"published {report.pages} pages and {report.generated} generated pages "
+               f"({report.files} files) to {site_dir}{kept}")
+    if not report.indexed:
+        click.echo("note: search index not built (kmgen.index is not available)", err=True)

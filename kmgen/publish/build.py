@@ -1,0 +1,134 @@
+"""`kmgen build`: check, index, build aside, verify, swap in.
+
+The published `site/` changes only at the very end, in one swap, and only to
+a build that passed every step: a failure anywhere leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kmgen import checks
+from kmgen.diagnostics import Diagnostic
+from kmgen.hub import Hub, load_hub
+from kmgen.publish import release, verify
+from kmgen.publish.site import BROWSE_FILE, CATALOG_FILE, FEED_FILE, TAXONOMY_FILE, Site
+from kmgen_mkdocs.plugin import KmgenPlugin
+
+Progress = Callable[[Iterable[str]], Iterable[str]]
+
+
+class BuildStopped(Exception):
+    """The build did not publish; the published site was not touched."""
+
+    def __init__(self, stage: str, message: str, diagnostics: list[Diagnostic] | None = None,
+                 details: list[str] | None = None, files: int = 0):
+        super().__init__(f"{stage}: {message}")
+        self.stage = stage
+        self.message = message
+        self.diagnostics = diagnostics or []
+        self.details = details or []
+        self.files = files  # how many files the check step read
+
+
+@dataclass
+class BuildReport:
+    site_dir: Path
+    pages: int  # published sources (equals the accepted sources)
+    generated: int
+    files: int
+    previous: Path | None
+    indexed: bool
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # warnings and notes of the check step
+    outputs: list[str] = field(default_factory=list)
+
+
+def publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
+            progress: Progress | None = None) -> BuildReport:
+    hub = load_hub(content, progress)
+    diags = checks.run(hub)
+    if any(d.severity == "error" for d in diags):
+        errors = sum(1 for d in diags if d.severity == "error")
+        raise BuildStopped("check", f"{errors} errors in the content", diags, files=len(hub.documents))
+    indexed = _index(hub, index_dir, progress)
+    staging = release.staging_dir(site_dir)
+    try:
+        plugin = _mkdocs_build(config_file, content, staging, hub, index_dir)
+        pages, site = plugin.pages, plugin.site
+        outputs = [CATALOG_FILE, FEED_FILE, BROWSE_FILE]
+        if Site.optional("kmgen.skos", "to_jsonld") is not None:
+            outputs.append(TAXONOMY_FILE)
+        content_urls = [site.url(p) for p in site.pages]
+        generated_urls = [site.url(p.src_uri) for p in pages.generated()]
+        problems = verify.verify(staging, content_urls, generated_urls, outputs)
+        if problems:
+            raise BuildStopped("verify", f"{len(problems)} problems in the built site", details=problems)
+        files = sum(1 for p in staging.rglob("*") if p.is_file())
+        previous = release.swap(staging, site_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildReport(site_dir, len(content_urls), len(generated_urls), files, previous, indexed,
+                       [d for d in diags if d.severity != "error"], outputs)
+
+
+def _index(hub: Hub, index_dir: Path, progress: Progress | None) -> bool:
+    """Refresh the search index (`kmgen.index`) when that part of kmgen is present."""
+    build_index = Site.optional("kmgen.index", "build_index")
+    if build_index is None:
+        return False
+    try:
+        build_index(hub, index_dir, progress=progress, rebuild=False)
+    except OSError as exc:
+        raise BuildStopped("index", f"cannot write the index in {index_dir}: {exc.strerror or exc}") from exc
+    return True
+
+
+def _mkdocs_build(config_file: Path, content: Path, staging: Path, hub: Hub, index_dir: Path) -> KmgenPlugin:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    with _mkdocs_messages() as messages:
+        try:
+            config = load_config(str(config_file), docs_dir=str(content.resolve()), site_dir=str(staging),
+                                 strict=True)
+        except (MkDocsException, OSError) as exc:
+            raise BuildStopped("mkdocs", f"cannot use {config_file}: {exc}", details=messages) from exc
+        plugin = config.plugins.get("kmgen")
+        if not isinstance(plugin, KmgenPlugin):
+            raise BuildStopped("mkdocs", f"{config_file} does not enable the kmgen plugin",
+                               details=["add '- kmgen' under 'plugins:'"])
+        plugin.hub = hub
+        plugin.config.index_dir = str(index_dir.resolve())
+        try:
+            mkdocs_build(config)
+        except MkDocsException as exc:
+            raise BuildStopped("mkdocs", str(exc) or type(exc).__name__, details=messages) from exc
+        except OSError as exc:
+            raise BuildStopped("mkdocs", f"cannot write the site: {exc}", details=messages) from exc
+    return plugin
+
+
+@contextmanager
+def _mkdocs_messages() -> Iterator[list[str]]:
+    """MkDocs reports problems through logging; collect its warnings and errors."""
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
+
+    handler = _Collect(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+

@@ -1,0 +1,114 @@
+"""Pages the hub generates from its content: home (when content has none), browse,
+one per content type, per facet and per concept, and the review lists.
+
+Each provider is a function `Site -> list[Generated]`; add a page family by
+appending a provider to `PROVIDERS` (its template goes in overrides/kmgen/).
+A provider whose data comes from an optional module returns [] until that
+module exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kmgen import facets, schema
+from kmgen.publish import jsonld, listings
+from kmgen.publish.browse import browse_view
+from kmgen.publish.site import BROWSE, HOME, REVIEW, Site, addressable, concept_src, facet_src, type_src
+
+
+@dataclass(frozen=True)
+class Generated:
+    src_uri: str  # where the page would live under content/, e.g. "browse.md"
+    title: str  # raw; escaped when it becomes page metadata
+    description: str
+    template: str  # Jinja template under overrides/, e.g. "kmgen/browse.html"
+    context: Any  # the `kmgen` template variable
+    jsonld: dict[str, Any]
+    in_nav: bool = True
+    section: str | None = None  # nav section title; None: top level
+    markdown: str = ""  # an optional body, rendered and sanitised like any page
+
+
+Provider = Callable[[Site], list[Generated]]
+
+TYPES_SECTION = "Resource types"
+TOPICS_SECTION = "Topics"
+
+
+def home(site: Site) -> list[Generated]:
+    if HOME in site.hub.documents:
+        return []  # the hub's own home page (if it is rejected, the build stops)
+    name = site.settings.site_name
+    data = {"@context": jsonld.CONTEXT, **jsonld.website(site)}
+    return [Generated(HOME, name, f"{name}: browse the hub by every facet.", "kmgen/home.html",
+                      listings.home_view(site), data)]
+
+
+def browse(site: Site) -> list[Generated]:
+    title = "Browse"
+    return [Generated(BROWSE, title, "Every resource, filtered by any combination of facets.",
+                      "kmgen/browse.html", browse_view(site),
+                      jsonld.collection(site, BROWSE, title, site.resources))]
+
+
+def type_pages(site: Site) -> list[Generated]:
+    out = []
+    for type_id, spec in schema.TYPES.items():
+        view = listings.type_view(site, type_id)
+        out.append(Generated(type_src(type_id), _plural(spec.label), f"Every {spec.label.lower()} in the hub.",
+                             "kmgen/type.html", view,
+                             jsonld.collection(site, type_src(type_id), spec.label, site.of_type(type_id)),
+                             section=TYPES_SECTION))
+    return out
+
+
+def facet_pages(site: Site) -> list[Generated]:
+    out = []
+    for facet in site.taxonomy.facets.values():
+        if not addressable(facet.id):
+            continue  # reported by `kmgen check` (KM804)
+        members = sorted({d.path for c in facet.concepts for d in site.members(c)})
+        out.append(Generated(facet_src(facet.id), facet.label, facet.definition or f"Resources by {facet.label}.",
+                             "kmgen/facet.html", listings.facet_view(site, facet.id),
+                             jsonld.collection(site, facet_src(facet.id), facet.label,
+                                               [site.pages[p] for p in members]),
+                             # resource types have their own pages in the nav
+                             in_nav=facet.id != facets.RESOURCE_TYPE, section=TOPICS_SECTION))
+        for cid in facet.concepts:
+            if not addressable(cid):
+                continue  # reported by the taxonomy check (KM303)
+            concept = site.taxonomy.concepts[cid]
+            src = concept_src(facet.id, cid)
+            out.append(Generated(src, concept.label, concept.definition or f"Resources about {concept.label}.",
+                                 "kmgen/concept.html", listings.concept_view(site, cid),
+                                 jsonld.collection(site, src, concept.label, site.members(cid), about=concept),
+                                 in_nav=False))
+    return out
+
+
+def review(site: Site) -> list[Generated]:
+    view = listings.review_view(site)
+    docs = listings.documents(site, view.recent + view.due)
+    return [Generated(REVIEW, "Review", "Recently reviewed pages and pages due for review.", "kmgen/review.html",
+                      view, jsonld.collection(site, REVIEW, "Review", docs))]
+
+
+PROVIDERS: list[Provider] = [home, browse, type_pages, facet_pages, review]
+
+
+def generated_pages(site: Site) -> list[Generated]:
+    out: list[Generated] = []
+    for provider in PROVIDERS:
+        out.extend(provider(site))
+    return out
+
+
+def _plural(label: str) -> str:
+    if label.endswith("s"):
+        return label
+    if label.endswith("y") and label[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return label[:-1] + "ies"
+    return label + "s"

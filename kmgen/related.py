@@ -1,0 +1,294 @@
+"""Related pages: for every resource, the few pages most worth reading next.
+
+Computed from the index by `kmgen index` and written to <index_dir>/related.json
+(plain JSON, so the site build reads it without opening Whoosh). The site
+publisher imports `load` and `RelatedItem`; keep both names and fields stable.
+
+How two pages are scored (0..1):
+
+    score = 0.6 * text + 0.4 * concepts
+
+- text: cosine similarity of the pages' key terms. A page's key terms are the
+  KEY_TERMS body terms with the highest tf-idf weight, read from the index's
+  term vectors; words only one page uses cannot relate it to another and
+  words in a quarter of the hub say nothing, so both are left out.
+- concepts: shared taxonomy concepts, ancestors included, as a Jaccard index in
+  which each concept weighs its inverse document frequency: sharing 'identity'
+  (a few pages) says more than sharing 'africa' (half the hub). The resource
+  type is left out: being two case studies is a form, not a topic.
+
+Text gets the larger share because it sees what a page is about even when
+it is tagged sparsely; concepts keep the list on-topic (text alone drifts to
+pages that merely share vocabulary) and give the reader a reason in words
+they know. Pairs below MIN_SCORE are not listed at all: no related pages is
+better than unrelated ones.
+
+Candidates come from inverted lists of key terms and of concepts (rarest
+first), so the work grows with the hub's size, not with its square.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh.lang.porter import stem
+from whoosh.support.charset import accent_map
+
+from kmgen import facets
+from kmgen.index import FACET_PREFIX, open_index
+from kmgen.schema import PAGE_TYPE
+from kmgen.taxonomy import Taxonomy
+from kmgen.writes import write_atomic
+
+RELATED_FILE = "related.json"
+FORMAT = "kmgen-related"
+WEIGHT_TEXT = 0.6
+WEIGHT_CONCEPTS = 0.4
+PER_PAGE = 5
+MIN_SCORE = 0.2
+KEY_TERMS = 25
+COMMON_SHARE = 0.25  # a term in more than this share of pages is not a key term ...
+COMMON_MIN = 50  # ... once the hub is large enough for shares to mean something
+TEXT_CANDIDATES = 30
+CONCEPT_CANDIDATES = 30
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+Vector = dict[str, float]  # key term -> weight, unit length
+
+
+@dataclass(frozen=True)
+class RelatedItem:
+    path: str
+    title: str
+    score: float
+    shared: tuple[str, ...]  # concept ids both pages hold (the most specific ones)
+    terms: tuple[str, ...]  # key terms both pages share, as words
+
+
+@dataclass
+class _Page:
+    docnum: int
+    path: str
+    title: str
+    body: str
+    concepts: dict[str, str]  # concept id -> facet id (ancestors included)
+    weight: float = 0.0  # the sum of its concepts' idf
+
+
+def key_terms(reader: Any, docnums: Iterable[int], count: int = KEY_TERMS) -> dict[int, Vector]:
+    """Each page's `count` key terms with tf-idf weights, from the body term vectors."""
+    pages = max(1, reader.doc_count())
+    common = max(COMMON_MIN, pages * COMMON_SHARE)
+    idf: dict[str, float] = {}  # 0.0: not a key term anywhere (unique to one page, or too common)
+    out: dict[int, Vector] = {}
+    for docnum in docnums:
+        if not reader.has_vector(docnum, "body"):
+            out[docnum] = {}
+            continue
+        scored = []
+        for term, tf in reader.vector_as("weight", docnum, "body"):
+            weight = idf.get(term)
+            if weight is None:
+                n = reader.doc_frequency("body", term)
+                weight = idf[term] = math.log(pages / n) if 1 < n <= common else 0.0
+            if weight:
+                scored.append(((1 + math.log(tf)) * weight, term))
+        top = heapq.nlargest(count, scored)
+        norm = math.sqrt(sum(w * w for w, _t in top)) or 1.0
+        out[docnum] = {t: w / norm for w, t in top}
+    return out
+
+
+def cosine_neighbours(vectors: dict[int, Vector], keep: int | None = None) -> dict[int, dict[int, float]]:
+    """docnum -> {other docnum: cosine} for pages sharing a key term (the `keep` best)."""
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for docnum, vector in vectors.items():
+        for term, weight in vector.items():
+            postings[term].append((docnum, weight))
+    out: dict[int, dict[int, float]] = {}
+    for docnum, vector in vectors.items():
+        scores: dict[int, float] = defaultdict(float)
+        for term, weight in vector.items():
+            for other, w in postings[term]:
+                scores[other] += weight * w
+        scores.pop(docnum, None)
+        if keep is not None and len(scores) > keep:
+            scores = dict(heapq.nlargest(keep, scores.items(), key=lambda kv: kv[1]))
+        out[docnum] = dict(scores)
+    return out
+
+
+def compute(ix: Any, taxonomy: Taxonomy | None = None, per_page: int = PER_PAGE,
+            progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> dict[str, list[RelatedItem]]:
+    """Related pages for every resource in an open index (hub pages are neither
+    given related pages nor offered as one)."""
+    out: dict[str, list[RelatedItem]] = {}
+    with ix.searcher() as searcher:
+        pages = _pages(searcher)
+        idf = _idf(pages)
+        vectors = key_terms(searcher.reader(), pages)
+        text = cosine_neighbours(vectors, keep=TEXT_CANDIDATES)
+        by_concept: dict[str, list[int]] = defaultdict(list)
+        for docnum, page in pages.items():
+            for cid in page.concepts:
+                by_concept[cid].append(docnum)
+        for docnum in progress(list(pages)) if progress else list(pages):
+            page = pages[docnum]
+            items = []
+            for other in (set(text[docnum]) | _concept_candidates(page, by_concept, idf)) - {docnum}:
+                csim = _concept_similarity(page, pages[other], idf)
+                score = WEIGHT_TEXT * min(1.0, text[docnum].get(other, 0.0)) + WEIGHT_CONCEPTS * csim
+                if score >= MIN_SCORE:
+                    items.append((score, pages[other].path, other))
+            best = heapq.nsmallest(per_page, items, key=lambda i: (-i[0], i[1]))
+            if best:
+                words = _surface(page.body, vectors[docnum])
+                out[page.path] = [_item(page, pages[o], s, vectors, idf, taxonomy, words) for s, _p, o in best]
+    return out
+
+
+def _pages(searcher: Any) -> dict[int, _Page]:
+    out = {}
+    for docnum, stored in searcher.reader().iter_docs():
+        if stored.get("type") == PAGE_TYPE:
+            continue
+        concepts: dict[str, str] = {}
+        for name, value in stored.items():
+            facet_id = name[len(FACET_PREFIX):]
+            if name.startswith(FACET_PREFIX) and facet_id != facets.RESOURCE_TYPE:
+                concepts.update((cid, facet_id) for cid in str(value).split(",") if cid)
+        out[docnum] = _Page(docnum, stored["path"], stored.get("title", stored["path"]), stored.get("body", ""),
+                            concepts)
+    return out
+
+
+def _idf(pages: dict[int, _Page]) -> dict[str, float]:
+    df = Counter(cid for p in pages.values() for cid in p.concepts)
+    idf = {cid: math.log(1 + len(pages) / n) for cid, n in df.items()}
+    for page in pages.values():
+        page.weight = sum(idf[c] for c in page.concepts)
+    return idf
+
+
+def _concept_candidates(page: _Page, by_concept: dict[str, list[int]], idf: dict[str, float]) -> set[int]:
+    """Pages sharing the page's rarest concepts, until there are enough to rank."""
+    out: set[int] = set()
+    for cid in sorted(page.concepts, key=lambda c: (-idf[c], c)):
+        out.update(by_concept[cid][:CONCEPT_CANDIDATES])
+        if len(out) >= CONCEPT_CANDIDATES:
+            break
+    return out
+
+
+def _concept_similarity(a: _Page, b: _Page, idf: dict[str, float]) -> float:
+    if not a.weight or not b.weight:
+        return 0.0
+    shared = sum(idf[c] for c in a.concepts if c in b.concepts)
+    return shared / (a.weight + b.weight - shared)
+
+
+def _item(page: _Page, other: _Page, score: float, vectors: dict[int, Vector], idf: dict[str, float],
+          taxonomy: Taxonomy | None, words: dict[str, str]) -> RelatedItem:
+    shared = page.concepts.keys() & other.concepts.keys()
+    if taxonomy is not None:  # 'identity' says more than its ancestor 'digital-id-layer'
+        broader = {a for cid in shared for a in taxonomy.ancestors(cid)}
+        shared = shared - broader
+    ordered = sorted(shared, key=lambda c: (-idf[c], c))
+    mine, theirs = vectors[page.docnum], vectors[other.docnum]
+    common = sorted(mine.keys() & theirs.keys(), key=lambda t: (-mine[t] * theirs[t], t))[:5]
+    return RelatedItem(other.path, other.title, round(score, 4), tuple(ordered), tuple(words[t] for t in common))
+
+
+_STEMS: dict[str, str] = {}
+
+
+def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
+    """Key terms are stems ('registr'); show the word the page uses most for each."""
+    wanted = set(stems)
+    seen: Counter[tuple[str, str]] = Counter()
+    for word in body.lower().split():
+        word = word.strip(".,;:!?()[]\"'*_`")
+        key = _STEMS.get(word)
+        if key is None:
+            key = stem(word.translate(accent_map))
+            if len(_STEMS) < 200_000:
+                _STEMS[word] = key
+        if key in wanted:
+            seen[(key, word)] += 1
+    best: dict[str, tuple[int, str]] = {}
+    for (key, word), n in seen.items():
+        if n > best.get(key, (0, ""))[0]:
+            best[key] = (n, word)
+    return {s: best[s][1] if s in best else s for s in wanted}
+
+
+# -- the file --------------------------------------------------------------------------
+def refresh(hub: Any, index_dir: Path, progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> int:
+    """Recompute related pages from the index and write related.json; returns how
+    many pages have related pages."""
+    ix = open_index(index_dir)
+    try:
+        related = compute(ix, hub.taxonomy, progress=progress)
+    finally:
+        ix.close()
+    write(index_dir, related)
+    return len(related)
+
+
+def write(index_dir: Path, related: dict[str, list[RelatedItem]]) -> None:
+    data = {"format": FORMAT, "version": 1,
+            "pages": {p: [asdict(i) for i in items] for p, items in sorted(related.items())}}
+    write_atomic(Path(index_dir) / RELATED_FILE, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+
+
+def exists(index_dir: Path) -> bool:
+    return (Path(index_dir) / RELATED_FILE).is_file()
+
+
+def count(index_dir: Path) -> int:
+    """How many pages have related pages (without building the items)."""
+    try:
+        data = json.loads((Path(index_dir) / RELATED_FILE).read_bytes())
+    except (OSError, ValueError):
+        return 0
+    pages = data.get("pages") if isinstance(data, dict) else None
+    return len(pages) if isinstance(pages, dict) else 0
+
+
+def load(index_dir: Path) -> dict[str, list[RelatedItem]]:
+    """path -> related pages, best first; {} when there is no (readable) file.
+    Entries of the wrong shape are skipped: the file is data, never code."""
+    path = Path(index_dir) / RELATED_FILE
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return {}
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    pages = data.get("pages") if isinstance(data, dict) and data.get("format") == FORMAT else None
+    if not isinstance(pages, dict):
+        return {}
+    out: dict[str, list[RelatedItem]] = {}
+    for source, items in pages.items():
+        good = [i for i in (_read_item(x) for x in items) if i] if isinstance(items, list) else []
+        if isinstance(source, str) and good:
+            out[source] = good
+    return out
+
+
+def _read_item(x: Any) -> RelatedItem | None:
+    if not isinstance(x, dict):
+        return None
+    path, title, score = x.get("path"), x.get("title"), x.get("score")
+    shared, terms = x.get("shared", []), x.get("terms", [])
+    if not (isinstance(path, str) and isinstance(title, str) and isinstance(score, (int, float))
+            and isinstance(shared, list) and isinstance(terms, list)):
+        return None
+    return RelatedItem(path, title, float(score), tuple(str(s) for s in shared), tuple(str(t) for t in terms))

@@ -1,0 +1,320 @@
+"""Searching the hub index: ranked hits with snippets, facet filters and counts.
+
+Queries come from readers and scripts, so they are bounded before Whoosh sees
+them (see `bound_query`): a hostile query gets a clear QueryError or a
+degraded query with a note saying what was dropped, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import highlight, qparser, query, sorting
+from whoosh.index import Index
+
+from kmgen import facets, schema
+from kmgen.index import FACET_PREFIX, TEXT_FIELDS, facet_field, open_index, text_analyzer
+from kmgen.taxonomy import Taxonomy, fold
+
+# Query-time boosts: a word in the title says most about what a page is, the
+# summary is the author's own one-line description, headings name its parts,
+# concept labels come from tagging, and the body mentions everything.
+FIELD_BOOSTS = {"title": 4.0, "summary": 2.5, "headings": 1.8, "labels": 1.5, "body": 1.0}
+MAX_QUERY_CHARS = 500
+MAX_WORDS = 32
+MAX_PARENS = 16  # pairs; deeper or more nesting is read as plain words
+MIN_WILDCARD_PREFIX = 3  # 'reg*' is fine; '*tion' or 'a*' would walk the whole vocabulary
+COUNT_FIELDS = ("type", "language")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+class QueryError(ValueError):
+    """A query or filter kmgen will not run; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: str
+    title: str
+    type: str
+    score: float
+    snippet: str
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FacetFilter:
+    key: str  # as the user wrote it
+    field: str  # the index field
+    value: str  # the indexed value: a canonical concept id, a type or language
+    label: str
+
+
+@dataclass
+class SearchResults:
+    query: str  # the query as run, after bounding
+    total: int
+    hits: list[Hit]
+    counts: dict[str, list[FacetCount]] = field(default_factory=dict)
+    did_you_mean: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# -- bounding hostile queries ---------------------------------------------------------
+def bound_query(text: str) -> tuple[str, list[str], list[str]]:
+    """The query with what Whoosh must not see removed, and notes saying what went.
+
+    Returns (query, notes, words left by dropped wildcards); raises QueryError
+    for queries too long or with too many words to run."""
+    notes: list[str] = []
+    clean = re.sub(r"[\x00-\x1f\x7f]", " ", text)
+    if clean != text:
+        notes.append("control characters were removed from the query")
+    if len(clean) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(clean):,} characters long; the limit is {MAX_QUERY_CHARS}")
+    words = [w for w in re.split(r"[\s()]+", clean) if w]
+    if len(words) > MAX_WORDS:
+        raise QueryError(f"the query has {len(words):,} words; the limit is {MAX_WORDS}")
+    if clean.count("(") > MAX_PARENS or _depth(clean) > 4 or clean.count("(") != clean.count(")"):
+        if "(" in clean or ")" in clean:
+            clean = re.sub(r"[()]", " ", clean)
+            notes.append("parentheses were ignored")
+    if clean.count('"') % 2:
+        clean = clean.replace('"', " ")
+        notes.append("an unclosed quote was ignored")
+    clean, dropped = _bound_wildcards(clean)
+    if dropped:
+        notes.append(f"wildcards need at least {MIN_WILDCARD_PREFIX} letters before them; "
+                     f"searched for {', '.join(repr(w) for w in dropped)} instead")
+    return " ".join(clean.split()), notes, dropped
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _bound_wildcards(text: str) -> tuple[str, list[str]]:
+    dropped: list[str] = []
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        literal = word.split(":", 1)[-1]
+        first = min(i for i, ch in enumerate(literal) if ch in "*?")
+        if first >= MIN_WILDCARD_PREFIX:
+            return word
+        plain = re.sub(r"[*?]", "", word)
+        dropped.append(plain.split(":", 1)[-1] or "(nothing)")
+        return plain
+
+    return re.sub(r"[^\s()\"]*[*?][^\s()\"]*", fix, text), dropped
+
+
+# -- facet filters --------------------------------------------------------------------
+def facet_filter(spec: str, taxonomy: Taxonomy | None) -> FacetFilter:
+    """`key=value` as a filter. The key is a facet id, a front-matter key, `type`
+    or `language`; the value any label or synonym of a concept of that facet."""
+    key, sep, value = spec.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key or not value:
+        raise QueryError(f"expected a facet filter as KEY=VALUE (e.g. sector=health), got {spec!r}")
+    if key in ("language", "lang"):
+        return FacetFilter(key, "language", value, value)
+    facet_id = _facet_id(key, taxonomy)
+    if key == "type" and (facet_id is None or fold(value) == schema.PAGE_TYPE):
+        if value not in schema.TYPES and value != schema.PAGE_TYPE:
+            raise QueryError(f"unknown type {value!r}; expected one of: {', '.join([*schema.TYPES, 'page'])}")
+        return FacetFilter(key, "type", value, value)
+    if facet_id is None:
+        known = sorted({*(f.id for f in taxonomy.facets.values()), "type", "language"}) if taxonomy else []
+        raise QueryError(f"unknown facet {key!r}" + (f"; expected one of: {', '.join(known)}" if known else ""))
+    if taxonomy is None:
+        return FacetFilter(key, facet_field(facet_id), value, value)
+    matches = taxonomy.resolve(value, facet_id)
+    if not matches:
+        options = taxonomy.suggest(value, facet_id)
+        hint = ("; did you mean " + ", ".join(f"'{c.id}' ({c.label})" for c in options) + "?") if options else (
+            "; run 'kmgen taxonomy show' to list terms")
+        raise QueryError(f"unknown {taxonomy.facets[facet_id].label} {value!r}{hint}")
+    concept = matches[0].concept
+    return FacetFilter(key, facet_field(facet_id), concept.id, concept.label)
+
+
+def _facet_id(key: str, taxonomy: Taxonomy | None) -> str | None:
+    if taxonomy is None:
+        return key if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key) and key not in ("type", "language") else None
+    if key in taxonomy.facets:
+        return key
+    if key == facets.COUNTRY_KEY and facets.GEOGRAPHY in taxonomy.facets:
+        return facets.GEOGRAPHY
+    facet = taxonomy.facet_by_key(key)
+    return facet.id if facet else None
+
+
+def _filter_query(filters: Sequence[FacetFilter]) -> query.Query | None:
+    """Values of one facet are alternatives; different facets must all hold."""
+    by_field: dict[str, list[query.Query]] = {}
+    for f in filters:
+        by_field.setdefault(f.field, []).append(query.Term(f.field, f.value))
+    if not by_field:
+        return None
+    parts = [terms[0] if len(terms) == 1 else query.Or(terms) for terms in by_field.values()]
+    return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+# -- searching -----------------------------------------------------------------------
+class _Marks(highlight.Formatter):
+    """Matched words as **word**: readable in a terminal, easy to re-mark in HTML."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return "**" + highlight.get_text(text, token, replace) + "**"
+
+
+def search(source: Path | str | Index, text: str, filters: Iterable[FacetFilter] = (), limit: int = 10,
+           counts: bool = False, taxonomy: Taxonomy | None = None) -> SearchResults:
+    """Ranked pages for `text` (Whoosh query syntax: words, "phrases", prefix*,
+    AND/OR/NOT, field:word), optionally filtered and with facet counts.
+
+    `source` is an index folder or an index already opened with kmgen.index.open_index."""
+    if not isinstance(source, Index):
+        ix = open_index(Path(source))
+        try:
+            return search(ix, text, filters, limit, counts, taxonomy)
+        finally:
+            ix.close()
+    ix = source
+    cleaned, notes, dropped = bound_query(text)
+    filter_q = _filter_query(list(filters))
+    with ix.searcher() as searcher:
+        q, more = _parse(ix, cleaned, qparser.AndGroup)
+        notes.extend(more)
+        if q is None:
+            if filter_q is None:
+                raise QueryError("nothing to search for (very common words and single letters are skipped); "
+                                 "give some words or a --facet filter")
+            q = query.Every()
+        results = _run(searcher, q, filter_q, limit, counts)
+        if results.is_empty() and len(cleaned.split()) > 1 and not _OPERATORS & set(cleaned.split()):
+            q_any, _ = _parse(ix, cleaned, qparser.OrGroup.factory(0.9))
+            if q_any is not None:
+                any_results = _run(searcher, q_any, filter_q, limit, counts)
+                if not any_results.is_empty():
+                    notes.append("no page has every word; showing pages with any of them")
+                    q, results = q_any, any_results
+        out = SearchResults(cleaned, len(results), _hits(results, limit), notes=notes,
+                            did_you_mean=_did_you_mean(searcher, cleaned, set(dropped)))
+        if counts:
+            out.counts = _counts(results, taxonomy)
+    return out
+
+
+def _parse(ix: Index, text: str, group: Any) -> tuple[query.Query | None, list[str]]:
+    if not text.strip():
+        return None, []
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), ix.schema, fieldboosts=FIELD_BOOSTS, group=group)
+    parser.remove_plugin_class(qparser.RangePlugin)  # ranges over words expand to the whole vocabulary
+    try:
+        q = parser.parse(text)
+    except Exception:  # the parser's own failures on odd input (RecursionError too): fall back to words
+        words = [t.text for t in text_analyzer()(text)][:MAX_WORDS]
+        if not words:
+            return None, ["the query syntax was not understood"]
+        q = query.And([query.Or([query.Term(f, w, boost=FIELD_BOOSTS[f]) for f in TEXT_FIELDS]) for w in words])
+        return q, ["the query syntax was not understood; searched for its words"]
+    if q is query.NullQuery:
+        return None, []
+    return q, []
+
+
+def _run(searcher: Any, q: query.Query, filter_q: query.Query | None, limit: int, counts: bool) -> Any:
+    groups = {}
+    if counts:
+        names = [n for n in searcher.reader().indexed_field_names() if n.startswith(FACET_PREFIX)]
+        plain = [n for n in COUNT_FIELDS if not (n == "type" and facet_field(facets.RESOURCE_TYPE) in names)]
+        groups = {n: sorting.FieldFacet(n, allow_overlap=True) for n in [*names, *plain]}
+    try:
+        results = searcher.search(q, limit=max(1, limit), filter=filter_q, groupedby=groups or None,
+                                  maptype=sorting.Count if groups else None)
+    except Exception as exc:  # bounded input can still trip an edge case: say so, never trace back
+        raise QueryError(f"the query could not be run ({exc.__class__.__name__}); "
+                         "try fewer or simpler words") from exc
+    results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+    results.formatter = _Marks()
+    return results
+
+
+def _hits(results: Any, limit: int) -> list[Hit]:
+    out = []
+    for hit in results[:limit]:  # with counts, results hold every match
+        snippet = hit.highlights("body", top=2) or hit.highlights("summary") or hit.get("summary", "")
+        if not snippet:
+            snippet = " ".join(str(hit.get("body", "")).split()[:40])
+        out.append(Hit(hit["path"], hit.get("title", hit["path"]), hit.get("type", ""), round(hit.score, 4),
+                       " ".join(snippet.split()), hit.get("summary", "")))
+    return out
+
+
+def _counts(results: Any, taxonomy: Taxonomy | None) -> dict[str, list[FacetCount]]:
+    out: dict[str, list[FacetCount]] = {}
+    for name in results.facet_names():
+        groups = results.groups(name)
+        key = name[len(FACET_PREFIX):] if name.startswith(FACET_PREFIX) else name
+        rows = []
+        for value, count in groups.items():
+            if value is None:  # pages without this facet
+                continue
+            value = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+            concept = taxonomy.concepts.get(value) if taxonomy else None
+            rows.append(FacetCount(value, concept.label if concept else value, int(count)))
+        if rows:
+            out[key] = sorted(rows, key=lambda r: (-r.count, r.value))
+    return out
+
+
+def _did_you_mean(searcher: Any, text: str, skip: set[str]) -> str | None:
+    """The query with each word that is in no text field replaced by the closest
+    word the hub uses (Whoosh's corrector over the unstemmed words), if any."""
+    reader = searcher.reader()
+    analyzer = text_analyzer()
+    changed = text
+    for word in dict.fromkeys(re.findall(r"(?<![\w:*?])[^\W\d_]{3,}(?![\w*?:])", text)):
+        if word in _OPERATORS or word in skip:  # what is left of '*tion' is no typo
+            continue
+        stems = [t.text for t in analyzer(word)]
+        if not stems or any((f, s) in reader for f in TEXT_FIELDS for s in stems):
+            continue
+        for fieldname in ("body", "title"):
+            found = reader.corrector(fieldname).suggest(word.lower(), limit=1)
+            if found:
+                changed = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", found[0], changed)
+                break
+    return changed if changed != text else None
+
+
+def as_json(results: SearchResults) -> dict[str, Any]:
+    return {
+        "query": results.query,
+        "total": results.total,
+        "did_you_mean": results.did_you_mean,
+        "notes": results.notes,
+        "hits": [{"path": h.path, "title": h.title, "type": h.type, "score": h.score, "snippet": h.snippet,
+                  "summary": h.summary} for h in results.hits],
+        "counts": {k: [{"value": c.value, "label": c.label, "count": c.count} for c in v]
+                   for k, v in results.counts.items()},
+    }

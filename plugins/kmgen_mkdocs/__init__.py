@@ -1,0 +1,1 @@
+"""MkDocs plugin for kmgen hubs; see `plugin.KmgenPlugin`."""

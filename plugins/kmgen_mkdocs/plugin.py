@@ -1,0 +1,139 @@
+"""The `kmgen` MkDocs plugin: wires MkDocs events to kmgen.publish, nothing more.
+
+kmgen is the one parser of record (DESIGN.md §6): the plugin loads the hub
+once, publishes only the pages kmgen accepted, hands MkDocs each page's body
+and escaped metadata from its `Document` (MkDocs never parses front matter),
+adds the generated pages, sanitises every rendered body and gives templates
+their context.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
+
+from kmgen.hub import Hub, load_hub
+from kmgen.publish import preflight, sanitize
+from kmgen.publish.outputs import write_outputs
+from kmgen.publish.pages import PageSource, SitePages
+from kmgen.publish.site import Settings, Site, load_related
+
+log = logging.getLogger("mkdocs.plugins.kmgen")
+
+
+class KmgenConfig(Config):
+    index_dir = c.Type(str, default=".kmgen/index")
+
+
+class KmgenPlugin(BasePlugin[KmgenConfig]):
+    def __init__(self) -> None:
+        # `kmgen build` hands over the hub it has already loaded and checked.
+        self.hub: Hub | None = None
+        self.site: Site | None = None
+        self.pages: SitePages | None = None
+
+    @event_priority(-50)  # after other plugins settle the config (offline turns off directory URLs)
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        hub = self.hub or _load_checked(Path(config.docs_dir))
+        index_dir = Path(config.config_file_path or ".").parent / self.config.index_dir
+        site_url = config.site_url or ""
+        settings = Settings(site_name=config.site_name, use_directory_urls=config.use_directory_urls,
+                            site_url=site_url if not site_url or site_url.endswith("/") else site_url + "/",
+                            index_dir=index_dir)
+        self.site = Site(hub, settings, load_related(index_dir))
+        self.pages = SitePages(self.site)
+        if config.nav is None:
+            config.nav = self.pages.nav()
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.site is not None and self.pages is not None
+        hub = self.site.hub
+        docs_dir = os.path.normpath(config.docs_dir)
+        assets = {a for a in hub.assets if not hub.errors_in(a)}
+        drafts = hub.drafts()
+        kept = []
+        for file in files:
+            if file.src_dir is None or os.path.normpath(file.src_dir) != docs_dir:
+                kept.append(file)  # theme assets
+                continue
+            source = self.pages.by_uri.get(file.src_uri)
+            if source is not None and not source.generated:
+                file.inclusion = _inclusion(source)
+                kept.append(file)
+            elif file.src_uri in assets:
+                kept.append(file)
+            elif file.src_uri in drafts:
+                log.info(f"kmgen: {file.src_uri} is a draft and is not published")
+        for source in self.pages.generated():
+            kept.append(File.generated(config, source.src_uri, content=source.markdown,
+                                       inclusion=_inclusion(source)))
+        return Files(kept)
+
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        # MkDocs would parse the file's front matter itself; it gets nothing to
+        # parse, and the Document's body arrives in on_page_markdown.
+        return "" if self._source(page) is not None else None
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        source = self._source(page)
+        if source is None:
+            return markdown
+        page.meta = dict(source.meta)
+        if page.edit_url:
+            page.edit_url = quote(page.edit_url, safe=":/?#@!$&()*+,;=%~")
+        return source.markdown
+
+    @event_priority(100)  # before any plugin (search included) reads the body
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        for link in _anchors(page.toc):
+            link.title = sanitize.plain(link.title)
+        return sanitize.clean(html)
+
+    def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        source = self._source(page)
+        if source is not None:
+            context["kmgen"] = source.context
+            context["kmgen_jsonld"] = source.jsonld
+        return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self.site is not None
+        write_outputs(self.site, Path(config.site_dir))
+
+    def _source(self, page: Page) -> PageSource | None:
+        return self.pages.by_uri.get(page.file.src_uri) if self.pages else None
+
+
+def _load_checked(root: Path) -> Hub:
+    """Used by a plain `mkdocs build`: pages kmgen rejects are left out, and
+    each is a warning, so a strict build fails and says why."""
+    hub = load_hub(root)
+    hub.diagnostics.extend(preflight.check(hub))
+    for d in hub.diagnostics:
+        if d.severity == "error":
+            log.warning(f"kmgen: {d.to_text()} (not published)")
+    return hub
+
+
+def _inclusion(source: PageSource) -> InclusionLevel:
+    return InclusionLevel.INCLUDED if source.in_nav else InclusionLevel.NOT_IN_NAV
+
+
+def _anchors(links: Any) -> Iterator[AnchorLink]:
+    for link in links:
+        yield link
+        yield from _anchors(link.children)

@@ -1,0 +1,397 @@
+"""`kmgen build`: a real MkDocs build of a small hub, asserted on the HTML a reader gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.machinery
+import json
+import logging
+import sys
+import types
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import html5lib
+import pytest
+from pyld import jsonld
+from rdflib import Graph, URIRef
+
+from kmgen.publish import release
+from kmgen.publish.build import BuildStopped, publish
+from kmgen.publish.site import Site
+
+from conftest import MINI_TAXONOMY, page, run_kmgen, site_config
+
+SITE_URL = "https://hub.example.org/"
+TODAY = dt.date.today()
+RECENT = (TODAY - dt.timedelta(days=10)).isoformat()
+NS = {"h": "http://www.w3.org/1999/xhtml"}
+SKOS = Site.optional("kmgen.skos", "to_jsonld") is not None  # the taxonomy export is another part of kmgen
+
+
+def hub_files() -> dict[str, str]:
+    return {
+        "playbooks/sprint.md": page(
+            "Running a 100-day sprint", "playbook",
+            extra=f"""\
+            audience: [civil-servants, developers]
+            building_blocks: [e-KYC]
+            contributors: [Ana Silva, Ministry of ICT]
+            last_reviewed: {RECENT}
+            """,
+            body="## Steps\n\n!!! note\n    Start small.\n\nSee the [Togo story](../case-studies/togo.md).\n",
+            summary="Week by week.").replace("last_reviewed: 2026-06-01\n", "", 1),  # keep the one above
+        "case-studies/togo.md": page(
+            "Birth registration in Togo", "case-study",
+            extra="""\
+            country: TG
+            period: "2019-2023"
+            sector: [CRVS]
+            review_every: 6 months
+            based_on: [playbooks/sprint.md, "https://example.org/source-guide"]
+            """,
+            body="How it went. Steps are in the [playbook](../playbooks/sprint.md#steps).\n",
+        ).replace("last_reviewed: 2026-06-01", "last_reviewed: 2020-01-01"),
+        "guidelines/kenya-id.md": page(
+            "Kenya ID guideline", "guideline",
+            extra="building_blocks: [registration]\ngeography: [Kenya]\nbased_on: [playbooks/sprint.md]\n"),
+        "training/course.md": page(
+            "Cours sur les sprints", "training-material",
+            extra="delivery: [online course]\nlanguage: fr\nlicense: CC0-1.0\ntranslation_of: playbooks/sprint.md\n"),
+        "templates/draft.md": page("Unfinished template", "template", extra="status: draft\n"),
+    }
+
+
+@dataclass(frozen=True)
+class Related:
+    path: str
+    title: str
+    score: float
+    shared: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+def fake_related() -> types.ModuleType:
+    """Stands in for `kmgen.related` (the index's related pages) with known answers."""
+    module = types.ModuleType("kmgen.related")
+    module.__spec__ = importlib.machinery.ModuleSpec("kmgen.related", None)
+    module.load = lambda index_dir: {  # type: ignore[attr-defined]
+        "playbooks/sprint.md": [Related("guidelines/kenya-id.md", "Kenya ID guideline", 0.8, ("identity",), ()),
+                                Related("templates/draft.md", "Unfinished template", 0.7, (), ())],
+    }
+    return module
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, object]]:
+    base = tmp_path_factory.mktemp("hub")
+    content = base / "content"
+    for rel, text in {"taxonomy.yml": MINI_TAXONOMY, **hub_files()}.items():
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text(text, encoding="utf-8")
+    (base / "index").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "kmgen.related", fake_related())
+        report = publish(content, base / "site", site_config(base), base / "index")
+    yield base / "site", report
+
+
+def html(site: Path, rel: str) -> ET.Element:
+    return html5lib.parse((site / rel).read_bytes(), namespaceHTMLElements=True)
+
+
+def texts(root: ET.Element, css_class: str) -> list[str]:
+    return [" ".join("".join(e.itertext()).split()) for e in root.iter()
+            if css_class in (e.get("class") or "").split()]
+
+
+def links(root: ET.Element, css_class: str) -> list[tuple[str, str]]:
+    out = []
+    for e in root.iter():
+        if css_class in (e.get("class") or "").split():
+            out.extend((a.get("href") or "", " ".join("".join(a.itertext()).split()))
+                       for a in e.iter(f"{{{NS['h']}}}a"))
+    return out
+
+
+def entries(root: ET.Element, css_class: str) -> list[str]:
+    """The text of each list item inside the element(s) with this class."""
+    return [" ".join("".join(li.itertext()).split()) for e in root.iter()
+            if css_class in (e.get("class") or "").split() for li in e.iter(f"{{{NS['h']}}}li")]
+
+
+def json_ld(root: ET.Element) -> dict:
+    scripts = [s for s in root.iter(f"{{{NS['h']}}}script") if s.get("type") == "application/ld+json"]
+    assert len(scripts) == 1
+    return json.loads(scripts[0].text or "")
+
+
+def schema_loader(url: str, options: object = None) -> dict:
+    """The schema.org context, served locally (tests use no network)."""
+    assert url.rstrip("/") == "https://schema.org", url
+    return {"contextUrl": None, "documentUrl": url, "document": {"@context": {"@vocab": "https://schema.org/"}}}
+
+
+def test_every_accepted_page_is_published_and_counted(built) -> None:
+    site, report = built
+    assert report.pages == 4 and report.previous is None
+    for rel in ("playbooks/sprint.html", "case-studies/togo.html", "guidelines/kenya-id.html", "training/course.html"):
+        assert (site / rel).is_file(), rel
+    assert not (site / "templates/draft.html").exists(), "drafts are not published"
+    assert not (site / "taxonomy.yml").exists()
+    for rel in ("index.html", "browse.html", "review.html", "types/playbook.html", "facets/audience/index.html",
+                "facets/audience/developers.html", "catalog.json", "feed.xml", "browse.json", "sitemap.xml",
+                "search/search_index.js"):
+        assert (site / rel).is_file(), rel
+
+
+def test_resource_page_shows_chips_owner_review_and_licence(built) -> None:
+    site, _ = built
+    root = html(site, "case-studies/togo.html")
+    assert ("../facets/sector/civil-registration.html", "Sector Civil registration") in links(root, "kmgen-chips")
+    assert ("../facets/geography/togo.html", "Geography Togo") in links(root, "kmgen-chips")
+    assert texts(root, "kmgen-owner") == ["Test CoP"]
+    notice = texts(root, "kmgen-overdue")
+    assert notice and "Review overdue" in notice[0] and "2020-07-02" in notice[0]
+    assert texts(root, "kmgen-next-review") == ["2020-07-02 overdue"]
+    assert ("../types/case-study.html", "Case study") in links(root, "kmgen-kicker")
+    edit = links(root, "kmgen-edit")
+    assert edit == [("https://github.com/example/dpi-knowledge-hub/edit/main/content/case-studies/togo.md",
+                     "Edit this page")]
+    fresh = html(site, "playbooks/sprint.html")
+    assert texts(fresh, "kmgen-overdue") == []
+    assert texts(fresh, "kmgen-contributors") == ["Ana Silva, Ministry of ICT"]
+    assert ("../facets/building-block/identity.html", "Building block Identity") in links(fresh, "kmgen-chips")
+
+
+def test_lineage_both_ways_with_outside_sources(built) -> None:
+    site, _ = built
+    togo = html(site, "case-studies/togo.html")
+    source = "https://example.org/source-guide"
+    assert links(togo, "kmgen-adapted-from") == [("../playbooks/sprint.html", "Running a 100-day sprint"),
+                                                  (source, source)]
+    external = [a for a in togo.iter(f"{{{NS['h']}}}a") if a.get("href") == "https://example.org/source-guide"]
+    assert "noopener" in external[0].get("rel", "").split()
+    sprint = html(site, "playbooks/sprint.html")
+    assert links(sprint, "kmgen-adapted-by") == [("../case-studies/togo.html", "Birth registration in Togo"),
+                                                  ("../guidelines/kenya-id.html", "Kenya ID guideline"),
+                                                  ("../training/course.html", "Cours sur les sprints")]
+    assert entries(sprint, "kmgen-adapted-by")[2] == "Cours sur les sprints (translation)"
+
+
+def test_related_pages_come_from_the_index_and_skip_unpublished(built) -> None:
+    site, _ = built
+    sprint = html(site, "playbooks/sprint.html")
+    assert links(sprint, "kmgen-related") == [("../guidelines/kenya-id.html", "Kenya ID guideline")]
+    assert entries(sprint, "kmgen-related") == ["Kenya ID guideline (Identity)"]
+    assert links(html(site, "case-studies/togo.html"), "kmgen-related") == []
+
+
+def test_json_ld_describes_the_resource(built) -> None:
+    site, _ = built
+    data = json_ld(html(site, "case-studies/togo.html"))
+    raw = (site / "case-studies/togo.html").read_text().split('application/ld+json">')[1].split("</script>")[0]
+    assert "</" not in raw
+    expanded = jsonld.expand(data, {"documentLoader": schema_loader})[0]
+    s = "https://schema.org/"
+    assert expanded["@type"] == [s + "CreativeWork"]
+    assert expanded["@id"] == SITE_URL + "case-studies/togo.html"
+    about = {a["@id"] for a in expanded[s + "about"]}
+    assert about == {SITE_URL + "facets/sector/civil-registration.html", SITE_URL + "facets/geography/togo.html"}
+    assert [b["@id"] for b in expanded[s + "isBasedOn"]] == [SITE_URL + "playbooks/sprint.html",
+                                                             "https://example.org/source-guide"]
+    assert expanded[s + "dateModified"] == [{"@value": "2020-01-01"}]
+    assert expanded[s + "inLanguage"] == [{"@value": "en"}]
+    assert expanded[s + "license"] == [{"@value": "https://spdx.org/licenses/CC-BY-4.0.html"}]
+    assert expanded[s + "spatialCoverage"][0][s + "name"] == [{"@value": "Togo"}]
+    course = jsonld.expand(json_ld(html(site, "training/course.html")), {"documentLoader": schema_loader})[0]
+    assert course["@type"] == [s + "LearningResource"]
+    assert course[s + "inLanguage"] == [{"@value": "fr"}]
+    assert course[s + "translationOfWork"][0]["@id"] == SITE_URL + "playbooks/sprint.html"
+    sprint = jsonld.expand(json_ld(html(site, "playbooks/sprint.html")), {"documentLoader": schema_loader})[0]
+    audience = sorted(a[s + "audienceType"][0]["@value"] for a in sprint[s + "audience"])
+    assert audience == ["Civil servants", "Developers"]
+    listing = json_ld(html(site, "facets/audience/digital-team.html"))
+    assert listing["@type"] == "CollectionPage" and listing["mainEntity"]["numberOfItems"] == 1
+
+
+def test_concept_pages_roll_up_narrower_concepts(built) -> None:
+    site, _ = built
+    team = html(site, "facets/audience/digital-team.html")
+    assert texts(team, "kmgen-item__title") == ["Running a 100-day sprint"]
+    assert "through Developers" in texts(team, "kmgen-item__meta")[0]
+    facet = html(site, "facets/building-block/index.html")
+    tree = texts(facet, "kmgen-tree")[0]
+    assert "Digital ID layer 2" in tree and "Identity 1" in tree and "Registration 1" in tree
+
+
+def test_type_browse_and_review_listings(built) -> None:
+    site, _ = built
+    assert texts(html(site, "types/playbook.html"), "kmgen-item__title") == ["Running a 100-day sprint"]
+    browse = html(site, "browse.html")
+    rows = [li for li in browse.iter(f"{{{NS['h']}}}li") if li.get("data-path")]
+    assert sorted(li.get("data-path") for li in rows) == ["case-studies/togo.md", "guidelines/kenya-id.md",
+                                                          "playbooks/sprint.md", "training/course.md"]
+    sprint_row = next(li for li in rows if li.get("data-path") == "playbooks/sprint.md")
+    assert "audience/digital-team" in sprint_row.get("data-tags", "").split()  # ancestors included
+    boxes = {i.get("value") for i in browse.iter(f"{{{NS['h']}}}input") if i.get("type") == "checkbox"}
+    assert {"audience/civil-servants", "sector/civil-registration", "geography/africa"} <= boxes
+    review = html(site, "review.html")
+    assert texts(review, "kmgen-item__title")[0] == "Birth registration in Togo"  # due list comes first
+    assert "Running a 100-day sprint" in texts(review, "kmgen-item__title")
+
+
+def test_catalog_feed_and_sitemap(built) -> None:
+    site, _ = built
+    catalog = json.loads((site / "catalog.json").read_text())
+    entries = {e["path"]: e for e in catalog["resources"]}
+    assert sorted(entries) == ["case-studies/togo.md", "guidelines/kenya-id.md", "playbooks/sprint.md",
+                               "training/course.md"]
+    assert entries["case-studies/togo.md"]["facets"] == {"geography": ["togo"], "resource-type": ["case-study"],
+                                                         "sector": ["civil-registration"]}
+    with warnings.catch_warnings():  # rdflib's own parser uses its deprecated ConjunctiveGraph
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph = Graph().parse(data=(site / "catalog.json").read_text(), format="json-ld")
+    subject = URIRef("http://purl.org/dc/terms/subject")
+    togo = URIRef(SITE_URL + "case-studies/togo.html")
+    crvs = "taxonomy/sector/civil-registration" if SKOS else "facets/sector/civil-registration.html"
+    assert URIRef(SITE_URL + crvs) in set(graph.objects(togo, subject))
+    feed = ET.parse(site / "feed.xml").getroot()
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [e.findtext(f"{atom}title") for e in feed.iter(f"{atom}entry")]
+    assert titles[0] == "Running a 100-day sprint" and titles[-1] == "Birth registration in Togo"
+    assert len(titles) == 4
+    sitemap = (site / "sitemap.xml").read_text()
+    assert SITE_URL + "case-studies/togo.html" in sitemap
+
+
+def test_taxonomy_is_published_as_skos_when_the_export_exists(built) -> None:
+    site, report = built
+    if not SKOS:
+        assert not (site / "taxonomy.jsonld").exists() and "taxonomy.jsonld" not in report.outputs
+        return
+    graph = jsonld.expand(json.loads((site / "taxonomy.jsonld").read_text()))
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    concept = next(n for n in graph if n["@id"] == SITE_URL + "taxonomy/sector/civil-registration")
+    assert concept["@type"] == [skos + "Concept"]
+    assert concept[skos + "prefLabel"][0]["@value"] == "Civil registration"
+    page_terms = json_ld(html(site, "case-studies/togo.html"))["about"]
+    assert SITE_URL + "taxonomy/sector/civil-registration" in [t.get("sameAs") for t in page_terms]
+    assert ("taxonomy.jsonld", "taxonomy.jsonld") in links(html(site, "index.html"), "kmgen-machine")
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_a_failure_during_the_build_leaves_the_published_site_intact(built, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    site, _ = built
+    base = site.parent
+    before = tree_digest(site)
+
+    def broken(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("kmgen_mkdocs.plugin.write_outputs", broken)
+    with pytest.raises(BuildStopped) as stopped:
+        publish(base / "content", site, site_config(tmp_path), base / "index")
+    assert stopped.value.stage == "mkdocs" and "No space left" in stopped.value.message
+    assert tree_digest(site) == before
+    assert not (base / "site.previous").exists()
+    assert not list(base.glob(".site.new-*")), "the half-built site is removed"
+
+
+def test_cli_errors_stop_the_build_and_a_good_build_keeps_the_previous_release(make_hub, tmp_path: Path) -> None:
+    root = make_hub({"good.md": page("Good"), "bad.md": page("Bad", extra="sumary: x\n")})
+    config = site_config(tmp_path)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "marker.txt").write_text("release 1")
+    args = ("build", "--content", str(root), "--site-dir", str(site), "--config", str(config),
+            "--index-dir", str(tmp_path / "index"))
+    proc = run_kmgen(*args)
+    assert proc.returncode == 1
+    assert "bad.md:7: KM210 error: unknown field 'sumary' (did you mean 'summary'?)" in proc.stdout
+    assert proc.stdout.strip().endswith("2 files, 1 errors, 0 warnings")  # as `kmgen check` reports it
+    assert f"build stopped (check): 1 errors in the content; {site} was not changed" in proc.stderr
+    assert (site / "marker.txt").read_text() == "release 1"
+    (root / "bad.md").unlink()
+    ok = run_kmgen(*args)
+    assert ok.returncode == 0, ok.stderr
+    assert f"published 1 pages and " in ok.stdout and f"previous release in {site}.previous" in ok.stdout
+    assert (site / "good.html").is_file()
+    assert (tmp_path / "site.previous" / "marker.txt").read_text() == "release 1"
+
+
+@pytest.mark.parametrize("atomic_exchange", [True, False])
+def test_swap_keeps_one_previous_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         atomic_exchange: bool) -> None:
+    if not atomic_exchange:  # systems without renameat2: two renames
+        monkeypatch.setattr(release, "_exchange", lambda a, b: False)
+    site = tmp_path / "site"
+    for n in (1, 2, 3):
+        staging = release.staging_dir(site)
+        (staging / "release.txt").write_text(str(n))
+        previous = release.swap(staging, site)
+        assert (site / "release.txt").read_text() == str(n)
+        assert previous is None if n == 1 else (previous / "release.txt").read_text() == str(n - 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "site.previous"]
+
+
+def test_broken_anchor_fails_the_strict_build(make_hub, tmp_path: Path) -> None:
+    root = make_hub({"a.md": page("A", body="## Real\n"), "b.md": page("B", body="[x](a.md#missing)\n")})
+    proc = run_kmgen("build", "--content", str(root), "--site-dir", str(tmp_path / "site"),
+                     "--config", str(site_config(tmp_path)), "--index-dir", str(tmp_path / "index"))
+    assert proc.returncode == 1
+    assert ("warning: Doc file 'b.md' contains a link 'a.md#missing', but the doc 'a.md' does not contain an "
+            "anchor '#missing'.") in proc.stderr
+    assert "build stopped (mkdocs): Aborted with 1 warnings in strict mode!" in proc.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_plain_mkdocs_build_leaves_out_what_kmgen_rejects(make_hub, tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    root = make_hub({"good.md": page("Good"), "bad.md": page("Bad", extra="sumary: x\n"),
+                     "draft.md": page("Draft", extra="status: draft\n")})
+    out = tmp_path / "out"
+    config = load_config(str(site_config(tmp_path)), docs_dir=str(root), site_dir=str(out), strict=False)
+    with caplog.at_level(logging.WARNING, logger="mkdocs"):
+        mkdocs_build(config)
+    assert (out / "good.html").is_file()
+    assert not (out / "bad.html").exists() and not (out / "draft.html").exists()
+    assert ("kmgen: bad.md:7: KM210 error: unknown field 'sumary' (did you mean 'summary'?) (not published)"
+            in caplog.messages)
+
+
+def test_hub_pages_join_the_nav_and_the_home_page_maps_the_hub(make_hub, tmp_path: Path) -> None:
+    home = "---\ntitle: Welcome\nsummary: Start here.\ntype: page\n---\nReuse before you build.\n"
+    about = "---\ntitle: About us\nsummary: Who we are.\ntype: page\n---\nA community.\n"
+    root = make_hub({"index.md": home, "about.md": about, "playbooks/p.md": page("P", "playbook",
+                                                                                 extra="audience: [leaders]\n")})
+    report = publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")
+    assert report.pages == 3
+    index = html(tmp_path / "site", "index.html")
+    nav = [" ".join("".join(a.itertext()).split()) for a in index.iter(f"{{{NS['h']}}}a")
+           if "md-nav__link" in (a.get("class") or "").split()]
+    assert nav[:3] == ["Welcome", "Browse", "Review"] and nav[-1] == "About us"
+    assert "P" not in nav, "resources are reached through listings, not the nav"
+    assert "Reuse before you build." in " ".join(texts(index, "md-content__inner"))
+    assert ("types/playbook.html", "Playbook") in links(index, "kmgen-home")
+    assert json_ld(html(tmp_path / "site", "about.html"))["@type"] == "WebPage"
+
+
+def test_build_help_has_an_example() -> None:
+    assert "Example" in run_kmgen("build", "--help").stdout

@@ -1,0 +1,155 @@
+"""Related pages: planted pairs are found with their reasons, unrelated pages are not."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+
+import pytest
+from conftest import page, run_kmgen
+
+from kmgen import related
+from kmgen.hub import load_hub
+from kmgen.index import build_index, open_index
+from kmgen.related import RelatedItem
+
+
+@pytest.fixture(autouse=True)
+def machine_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+_RNG = random.Random(11)
+VOCABULARY = sorted({"".join(_RNG.choices(_SYLLABLES, k=3)) for _ in range(3000)})
+
+
+def prose(seed: int, words: int = 250, topic: list[str] | None = None, vocabulary: list[str] = VOCABULARY) -> str:
+    """Made-up text: Zipf-distributed background words, 30% from a topic if given."""
+    rng = random.Random(seed)
+    weights = [1 / (r + 1) for r in range(len(vocabulary))]
+    out = rng.choices(vocabulary, weights=weights, k=words)
+    if topic:
+        out = [rng.choice(topic) if rng.random() < 0.3 else w for w in out]
+    return " ".join(out) + ".\n"
+
+
+CRVS_TOPIC = ["birth", "certificate", "registrar", "civil", "registration", "newborn", "midwife", "notification"]
+FARM_TOPIC = ["farmer", "harvest", "seed", "voucher", "cooperative", "maize", "irrigation", "market"]
+CASE = "country: {c}\nperiod: \"2019-2023\"\nsector: [civil-registration]\nbuilding_blocks: [{b}]\n"
+
+
+def hub_pages() -> dict[str, str]:
+    return {
+        "case-studies/togo.md": page("Births in Togo", "case-study", CASE.format(c="togo", b="identity"),
+                                     prose(1, topic=CRVS_TOPIC)),
+        "case-studies/kenya.md": page("Births in Kenya", "case-study", CASE.format(c="kenya", b="registration"),
+                                      prose(2, topic=CRVS_TOPIC)),
+        "guidelines/farming.md": page("Paying farmers", "guideline", "sector: [agriculture]\n",
+                                      prose(3, topic=FARM_TOPIC)),
+        "guidelines/health-a.md": page("Clinic staffing", "guideline",
+                                       "sector: [health]\nbuilding_blocks: [payments]\n",
+                                       prose(4, vocabulary=["alpha" + w for w in VOCABULARY])),
+        "guidelines/health-b.md": page("Clinic supplies", "guideline",
+                                       "sector: [health]\nbuilding_blocks: [payments]\n",
+                                       prose(5, vocabulary=["omega" + w for w in VOCABULARY])),
+        "index.md": "---\ntitle: Home\nsummary: The hub.\ntype: page\n---\n" + prose(6, topic=CRVS_TOPIC),
+    }
+
+
+@pytest.fixture
+def indexed(make_hub, tmp_path: Path) -> tuple[Path, Path]:
+    root = make_hub(hub_pages())
+    index_dir = tmp_path / "index"
+    build_index(load_hub(root), index_dir)
+    return root, index_dir
+
+
+def test_planted_related_pages_come_first_with_their_reasons(indexed) -> None:
+    _root, index_dir = indexed
+    found = related.load(index_dir)
+    togo = found["case-studies/togo.md"]
+    assert togo[0].path == "case-studies/kenya.md" and togo[0].title == "Births in Kenya"
+    # Both are in the Digital ID layer through different blocks, and in Africa through their countries;
+    # the rarest concepts come first (here all are as rare). Key terms are words, not stems.
+    assert togo[0].shared == ("africa", "civil-registration", "digital-id-layer")
+    assert set(togo[0].terms) <= set(CRVS_TOPIC) and len(togo[0].terms) >= 3
+    assert 0.3 < togo[0].score <= 1.0
+
+
+def test_unrelated_pages_and_hub_pages_are_not_listed(indexed) -> None:
+    _root, index_dir = indexed
+    found = related.load(index_dir)
+    assert "guidelines/farming.md" not in found  # nothing else is about farming or agriculture
+    assert all(i.path != "guidelines/farming.md" for items in found.values() for i in items)
+    assert "index.md" not in found
+    assert all(i.path != "index.md" for items in found.values() for i in items)
+
+
+def test_shared_concepts_alone_relate_pages_with_unrelated_text(indexed) -> None:
+    _root, index_dir = indexed
+    found = related.load(index_dir)
+    [item] = found["guidelines/health-a.md"]
+    assert item.path == "guidelines/health-b.md"
+    assert item.shared == ("health", "payments")  # 'payments-layer' is implied by 'payments'
+    assert item.score == pytest.approx(related.WEIGHT_CONCEPTS) and item.terms == ()
+
+
+def test_related_pages_follow_changes(indexed) -> None:
+    root, index_dir = indexed
+    (root / "case-studies/kenya.md").unlink()
+    stats = build_index(load_hub(root), index_dir)
+    assert stats.removed == 1
+    assert all(i.path != "case-studies/kenya.md" for i in related.load(index_dir).get("case-studies/togo.md", []))
+
+
+def test_compute_is_what_the_index_writes(indexed) -> None:
+    root, index_dir = indexed
+    ix = open_index(index_dir)
+    try:
+        assert related.compute(ix, load_hub(root).taxonomy) == related.load(index_dir)
+    finally:
+        ix.close()
+
+
+def test_load_is_safe_and_forgiving(tmp_path: Path) -> None:
+    assert related.load(tmp_path / "missing") == {}
+    (tmp_path / related.RELATED_FILE).write_text("{not json")
+    assert related.load(tmp_path) == {}
+    (tmp_path / related.RELATED_FILE).write_text(json.dumps({"format": "kmgen-related", "version": 1, "pages": {
+        "a.md": [{"path": "b.md", "title": "B", "score": 0.5, "shared": ["x"], "terms": ["y"]},
+                 {"path": 3, "title": "bad"}, "junk"],
+        "c.md": "junk"}}))
+    assert related.load(tmp_path) == {"a.md": [RelatedItem("b.md", "B", 0.5, ("x",), ("y",))]}
+    item = related.load(tmp_path)["a.md"][0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.score = 1.0  # type: ignore[misc]
+    assert [f.name for f in dataclasses.fields(RelatedItem)] == ["path", "title", "score", "shared", "terms"]
+
+
+def test_kmgen_related_shows_reasons(indexed) -> None:
+    root, index_dir = indexed
+    proc = run_kmgen("related", str(root / "case-studies/togo.md"), "--content", str(root),
+                     "--index-dir", str(index_dir), check=True)
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "related to case-studies/togo.md:"
+    assert lines[1].startswith(" 1. Births in Kenya (case-studies/kenya.md)  score ")
+    assert lines[2].startswith("    shared: Africa, Civil registration, Digital ID layer; terms: ")
+    proc = run_kmgen("related", "case-studies/togo.md", "--content", str(root), "--index-dir", str(index_dir),
+                     "--format", "json", check=True)
+    data = json.loads(proc.stdout)
+    assert data["path"] == "case-studies/togo.md" and data["related"][0]["path"] == "case-studies/kenya.md"
+
+
+def test_kmgen_related_explains_missing_pages(indexed, tmp_path: Path) -> None:
+    root, index_dir = indexed
+    proc = run_kmgen("related", "nope.md", "--content", str(root), "--index-dir", str(index_dir))
+    assert proc.returncode == 1
+    assert proc.stderr == ("error: nope.md is not in the index: only accepted pages are "
+                           "(run 'kmgen check' to see why, then 'kmgen index')\n")
+    proc = run_kmgen("related", "index.md", "--content", str(root), "--index-dir", str(index_dir), check=True)
+    assert proc.stdout == "no related pages for index.md\n"
+    proc = run_kmgen("related", "x.md", "--index-dir", str(tmp_path / "none"))
+    assert proc.returncode == 1 and "run 'kmgen index' first" in proc.stderr
