@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test browser clean
+.PHONY: site test browser screenshots clean
 
 # Reinstall only when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -29,6 +29,10 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# Refresh the README's pictures of the sample hub (docs/screenshots/).
+screenshots: $(STAMP) browser
+	KMGEN_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
 
 clean:
 	rm -rf $(VENV) site .kmgen .pytest_cache
