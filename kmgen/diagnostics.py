@@ -35,11 +35,12 @@ class Diagnostic:
         hint = f" ({self.hint})" if self.hint else ""
         return f"{where}: {self.code} {self.severity}: {self.message}{hint}"
 
-    def to_github(self) -> str:
+    def to_github(self, prefix: str = "") -> str:
         # GitHub workflow commands: the message must have %, CR and LF escaped,
-        # properties additionally ',' and ':'.
+        # properties additionally ',' and ':'. GitHub attaches an annotation to a
+        # file by its path in the repository, hence `prefix` (e.g. "content/").
         level = {"error": "error", "warning": "warning", "note": "notice"}[self.severity]
-        props = f"file={_gh_prop(self.path)}"
+        props = f"file={_gh_prop(prefix + self.path)}"
         if self.line:
             props += f",line={self.line}"
         props += f",title={_gh_prop(self.code)}"

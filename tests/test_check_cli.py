@@ -31,9 +31,11 @@ def test_check_json_and_github(make_hub) -> None:
         ("bad.md", 7, "KM310", "error", "audience"),
         ("bad.md", 7, "KM312", "note", "audience"),
     ]
-    gh = run_kmgen("check", str(root), "--format", "github").stdout.splitlines()
-    assert gh[0].startswith("::error file=bad.md,line=7,title=KM310::unknown term 'nonsense'")
-    assert gh[1].startswith("::notice file=bad.md,line=7,title=KM312::")
+    # Run from the repository root, as a workflow does: annotations name the file
+    # by its path in the repository so GitHub puts them on the changed line.
+    gh = run_kmgen("check", "--format", "github", cwd=root.parent).stdout.splitlines()
+    assert gh[0].startswith("::error file=content/bad.md,line=7,title=KM310::unknown term 'nonsense'")
+    assert gh[1].startswith("::notice file=content/bad.md,line=7,title=KM312::")
 
 
 def test_check_selected_files_only(make_hub, tmp_path: Path) -> None:

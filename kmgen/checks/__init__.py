@@ -27,9 +27,11 @@ def registered() -> list[Check]:
     # Imported here so each check module may import the hub without a cycle.
     from kmgen import fixing
     from kmgen.checks import duplicates
+    from kmgen.checks import freshness
+    from kmgen.checks import links
     from kmgen.publish import preflight
 
-    return [preflight.check, fixing.check, duplicates.check]
+    return [preflight.check, fixing.check, duplicates.check, freshness.check, links.check]
 
 
 def run(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:

@@ -48,7 +48,7 @@ def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path,
                          progress=lambda items: progress(items, "Loading pages"))
     except BuildStopped as stop:
         if stop.diagnostics:
-            emit_diagnostics(stop.diagnostics, fmt, stop.files)
+            emit_diagnostics(stop.diagnostics, fmt, stop.files, content_dir)
         for line in stop.details:
             click.echo(f"  {line}", err=True)
         click.echo(f"build stopped ({stop.stage}): {stop.message}; {site_dir} was not changed", err=True)

@@ -78,7 +78,7 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
     diags = checks.run(hub, checks.CheckOptions(strict_freshness=strict_freshness))
     shown = [d for d in diags if _selected(d.path, wanted)]
     files = len([p for p in hub.documents if _selected(p, wanted)])
-    counts = emit_diagnostics(shown, fmt, files)
+    counts = emit_diagnostics(shown, fmt, files, root)
     raise SystemExit(1 if counts["error"] else 0)
 
 

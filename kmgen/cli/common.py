@@ -35,15 +35,33 @@ def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterat
         yield from bar
 
 
-def emit_diagnostics(diags: list[Diagnostic], fmt: str, files: int) -> dict[str, int]:
-    """Print diagnostics (and a summary for people); returns the counts."""
+def repo_prefix(content_dir: Path | None) -> str:
+    """The content folder as a path prefix relative to the working directory (where a
+    workflow runs: the repository root), so annotations land on the right files."""
+    if content_dir is None:
+        return ""
+    path, here = content_dir.resolve(), Path.cwd().resolve()
+    if path == here:
+        return ""
+    try:
+        return path.relative_to(here).as_posix() + "/"
+    except ValueError:  # outside the working directory: an absolute path still names it
+        return path.as_posix() + "/"
+
+
+def emit_diagnostics(diags: list[Diagnostic], fmt: str, files: int,
+                     content_dir: Path | None = None) -> dict[str, int]:
+    """Print diagnostics (and a summary for people); returns the counts.
+    Paths stay relative to the content folder, except in GitHub annotations,
+    which need them relative to the repository (`content_dir` is prefixed)."""
     ordered = diagnostics.sort(diags)
     counts = diagnostics.count(ordered)
     if fmt == "json":
         click.echo(diagnostics.to_json(ordered))
     elif fmt == "github":
+        prefix = repo_prefix(content_dir)
         for d in ordered:
-            click.echo(d.to_github())
+            click.echo(d.to_github(prefix))
     else:
         for d in ordered:
             click.echo(d.to_text())

@@ -16,7 +16,8 @@ from typing import Any
 from kmgen import facets, schema
 from kmgen.publish import jsonld, listings
 from kmgen.publish.browse import browse_view
-from kmgen.publish.site import BROWSE, HOME, REVIEW, Site, addressable, concept_src, facet_src, type_src
+from kmgen.publish.site import BROWSE, COVERAGE, HOME, REVIEW, Site, addressable, concept_src, facet_src, type_src
+from kmgen.reports.coverage import coverage_view
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,21 @@ def review(site: Site) -> list[Generated]:
                       view, jsonld.collection(site, REVIEW, "Review", docs))]
 
 
-PROVIDERS: list[Provider] = [home, browse, type_pages, facet_pages, review]
+
+
+def coverage(site: Site) -> list[Generated]:
+    view = coverage_view(site)
+    if view is None:
+        return []  # the taxonomy has fewer than two of the default facets
+    title = "Coverage and gaps"
+    description = "How many resources the hub has for each combination of topics; empty cells are the gaps."
+    url = site.absolute(COVERAGE)
+    data = {"@context": jsonld.CONTEXT, "@type": "WebPage", "@id": url, "url": url, "name": title,
+            "description": description, "isPartOf": jsonld.website(site)}
+    return [Generated(COVERAGE, title, description, "kmgen/coverage.html", view, data)]
+
+
+PROVIDERS: list[Provider] = [home, browse, type_pages, facet_pages, review, coverage]
 
 
 def generated_pages(site: Site) -> list[Generated]:

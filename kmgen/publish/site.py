@@ -28,6 +28,7 @@ from kmgen.taxonomy import Concept
 HOME = "index.md"
 BROWSE = "browse.md"
 REVIEW = "review.md"
+COVERAGE = "coverage.md"
 TYPES_DIR = "types"
 FACETS_DIR = "facets"
 

@@ -1,0 +1,106 @@
+"""`kmgen report freshness` and `kmgen report coverage`: the maintainer's view of the hub."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from kmgen.cli.common import content_option, echo_json, json_format_option, progress
+from kmgen.hub import Hub, load_hub
+
+
+def register(main: click.Group) -> None:
+    main.add_command(report)
+
+
+@click.group()
+def report() -> None:
+    """Reports on the whole hub: what needs review, and where material is missing.
+
+    Reports always exit 0: they inform, `kmgen check` decides.
+
+    \b
+    Examples:
+      kmgen report freshness
+      kmgen report coverage --facets building-block,audience
+    """
+
+
+def _load(content_dir: Path) -> Hub:
+    if not content_dir.is_dir():
+        raise click.UsageError(f"content folder not found: {content_dir} (run from the hub's folder or pass --content)")
+    return load_hub(content_dir, progress=lambda items: progress(items, "Loading pages"))
+
+
+@report.command()
+@content_option
+@json_format_option
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Report as of this date (YYYY-MM-DD) instead of today.")
+@click.option("--within", type=click.IntRange(min=0), default=30, show_default=True,
+              help="List pages due for review within this many days as 'due soon'.")
+def freshness(content_dir: Path, fmt: str, today: dt.datetime | None, within: int) -> None:
+    """Pages past their review date, due soon, without a review date, and stale translations.
+
+    Overdue pages come oldest first with their owner, due date and days
+    overdue. A translation is stale when its source changed after it was
+    translated (its `source_hash` no longer matches) or records no hash; the
+    report prints the hash to record once the translation is brought up to date.
+
+    \b
+    Examples:
+      kmgen report freshness
+      kmgen report freshness --within 60 --format json
+      kmgen report freshness --today 2027-01-01
+    """
+    from kmgen.reports import freshness as fr
+
+    hub = _load(content_dir)
+    result = fr.build(hub, today.date() if today else dt.date.today(), within)
+    if fmt == "json":
+        echo_json(fr.to_json(result))
+    else:
+        click.echo(fr.to_text(result))
+
+
+@report.command()
+@content_option
+@click.option("--facets", "facet_list", default="building-block,audience,resource-type", show_default=True,
+              help="Two or three facets (ids, front-matter keys or labels), comma-separated: rows, columns, "
+                   "and one table per concept of the third.")
+@click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How deep into each facet's hierarchy: 1 = top concepts only (narrower ones roll up).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text for people, json for machines, markdown for a page or an issue.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Count pages overdue for review as of this date (YYYY-MM-DD).")
+def coverage(content_dir: Path, facet_list: str, depth: int, fmt: str, today: dt.datetime | None) -> None:
+    """The inventory matrix: accepted resources per combination of facet concepts.
+
+    Each cell counts the resources tagged with both (or all three) concepts, or
+    with anything narrower, and gives their languages and how many are overdue
+    for review. Empty cells are the gaps, listed after the tables.
+
+    \b
+    Examples:
+      kmgen report coverage
+      kmgen report coverage --facets building-block,audience
+      kmgen report coverage --facets sector,type --depth 2 --format json
+    """
+    from kmgen.reports import coverage as cov
+
+    hub = _load(content_dir)
+    try:
+        axes = cov.parse_facets(hub.taxonomy, facet_list)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--facets") from None
+    matrix = cov.build(hub.resources(), hub.tags, hub.taxonomy, axes, depth,
+                       today.date() if today else dt.date.today())
+    if fmt == "json":
+        echo_json(cov.to_json(matrix))
+    elif fmt == "markdown":
+        click.echo(cov.to_markdown(matrix))
+    else:
+        click.echo(cov.to_text(matrix))
