@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -12,6 +13,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Fixture pages were reviewed a month ago, whenever the suite runs: a fixed date
+# would make every page "due for review" (a KM602 note) once the calendar passes it.
+REVIEWED = (dt.date.today() - dt.timedelta(days=30)).isoformat()
 
 # A small vocabulary in the real format, enough to exercise every rule.
 MINI_TAXONOMY = """\
@@ -87,7 +92,7 @@ def page(title: str = "A page", type_: str = "guideline", extra: str = "", body:
         summary: "{summary}"
         type: {type_}
         owner: "Test CoP"
-        last_reviewed: 2026-06-01
+        last_reviewed: {REVIEWED}
         """) + (textwrap.dedent(extra) if extra else "") + "---\n"
     return fm + body
 

@@ -24,7 +24,7 @@ from kmgen.publish import release
 from kmgen.publish.build import BuildStopped, publish
 from kmgen.publish.site import Site
 
-from conftest import MINI_TAXONOMY, page, run_kmgen, site_config
+from conftest import MINI_TAXONOMY, REVIEWED, page, run_kmgen, site_config
 
 SITE_URL = "https://hub.example.org/"
 TODAY = dt.date.today()
@@ -44,7 +44,7 @@ def hub_files() -> dict[str, str]:
             last_reviewed: {RECENT}
             """,
             body="## Steps\n\n!!! note\n    Start small.\n\nSee the [Togo story](../case-studies/togo.md).\n",
-            summary="Week by week.").replace("last_reviewed: 2026-06-01\n", "", 1),  # keep the one above
+            summary="Week by week.").replace(f"last_reviewed: {REVIEWED}\n", "", 1),  # keep the one above
         "case-studies/togo.md": page(
             "Birth registration in Togo", "case-study",
             extra="""\
@@ -55,7 +55,7 @@ def hub_files() -> dict[str, str]:
             based_on: [playbooks/sprint.md, "https://example.org/source-guide"]
             """,
             body="How it went. Steps are in the [playbook](../playbooks/sprint.md#steps).\n",
-        ).replace("last_reviewed: 2026-06-01", "last_reviewed: 2020-01-01"),
+        ).replace(f"last_reviewed: {REVIEWED}", "last_reviewed: 2020-01-01"),
         "guidelines/kenya-id.md": page(
             "Kenya ID guideline", "guideline",
             extra="building_blocks: [registration]\ngeography: [Kenya]\nbased_on: [playbooks/sprint.md]\n"),

@@ -9,7 +9,7 @@ import pytest
 from kmgen.content import MAX_FILE_BYTES, parse_document
 from kmgen.hub import load_hub
 
-from conftest import page
+from conftest import REVIEWED, page
 
 
 def codes(diags):
@@ -93,7 +93,7 @@ def test_yaml_surprises_get_a_quote_hint(make_hub) -> None:
 
 
 def test_impossible_date_is_an_error_not_a_crash(make_hub) -> None:
-    root = make_hub({"a.md": page().replace("2026-06-01", "2024-02-30")})
+    root = make_hub({"a.md": page().replace(REVIEWED, "2024-02-30")})
     [d] = [d for d in load_hub(root).diagnostics if d.severity == "error"]
     assert (d.line, d.code, d.field) == (6, "KM221", "last_reviewed")
     assert "not a real date" in d.message

@@ -13,7 +13,7 @@ from kmgen.hub import load_hub
 from kmgen.publish.build import publish
 from kmgen.reports import coverage
 
-from conftest import MINI_TAXONOMY, page, run_kmgen, site_config
+from conftest import MINI_TAXONOMY, REVIEWED, page, run_kmgen, site_config
 
 TODAY = dt.date(2026, 6, 1)
 H = "{http://www.w3.org/1999/xhtml}"
@@ -30,7 +30,7 @@ def hub_files() -> dict[str, str]:
         "a.md": page("Identity for developers", "playbook",
                      extra="building_blocks: [identity]\naudience: [developers]\nlanguage: fr\n"),
         "b.md": page("Registration", extra="building_blocks: [registration]\naudience: [civil-servants]\n")
-        .replace("last_reviewed: 2026-06-01", "last_reviewed: 2020-01-01"),
+        .replace(f"last_reviewed: {REVIEWED}", "last_reviewed: 2020-01-01"),
         "c.md": page("Payments", extra="building_blocks: [payments]\naudience: [civil-servants, leaders]\n"),
         "d.md": page("No block", extra="audience: [leaders]\n"),
         "e.md": page("Draft", extra="building_blocks: [payments-layer]\naudience: [leaders]\nstatus: draft\n"),

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import page, run_kmgen
+from conftest import REVIEWED, page, run_kmgen
 
 from kmgen import checks, duplicates
 from kmgen.checks import duplicates as duplicate_check
@@ -59,8 +59,8 @@ PAGES = {
     "guidelines/short-a.md": page("Short A", "guideline", "", "Some text.\n"),
     "guidelines/short-b.md": page("Short B", "guideline", "", "Some text.\n"),
 }
-# (the `page` fixture dates every page 2026-06-01; the original is older, as it would be)
-PAGES["guidelines/original.md"] = PAGES["guidelines/original.md"].replace("last_reviewed: 2026-06-01\n", "", 1)
+# (the `page` fixture dates every page REVIEWED, a month ago; the original is older, as it would be)
+PAGES["guidelines/original.md"] = PAGES["guidelines/original.md"].replace(f"last_reviewed: {REVIEWED}\n", "", 1)
 
 
 def pairs_of(found: list[duplicates.Pair]) -> dict[tuple[str, str], str]:

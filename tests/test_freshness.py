@@ -11,14 +11,14 @@ from kmgen.checks import CheckOptions, freshness, run
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import load_hub
 
-from conftest import page, run_kmgen
+from conftest import REVIEWED, page, run_kmgen
 
 TODAY = dt.date(2026, 6, 1)
 SOURCE = page("Running a sprint", "playbook", extra="audience: [leaders]\n")
 
 
 def reviewed(day: str, extra: str = "", type_: str = "guideline", title: str = "A page") -> str:
-    return page(title, type_, extra=extra).replace("last_reviewed: 2026-06-01", f"last_reviewed: {day}")
+    return page(title, type_, extra=extra).replace(f"last_reviewed: {REVIEWED}", f"last_reviewed: {day}")
 
 
 def short(text: str) -> str:
@@ -59,7 +59,7 @@ def test_drafts_are_not_held_to_review_dates(make_hub) -> None:
 
 def test_problems_the_schema_reports_are_not_reported_again(make_hub) -> None:
     root = make_hub({
-        "no-date.md": page().replace("last_reviewed: 2026-06-01\n", ""),
+        "no-date.md": page().replace(f"last_reviewed: {REVIEWED}\n", ""),
         "bad-date.md": reviewed("2025-02-30"),
         "bad-period.md": reviewed("2020-01-01", "review_every: sometimes\n"),
         "src.md": SOURCE,
@@ -138,7 +138,7 @@ def freshness_hub(make_hub) -> Path:
         "soon.md": reviewed("2025-06-20", title="Soon"),
         "later.md": reviewed("2025-07-20", title="Later"),
         "fine.md": reviewed("2026-05-01", title="Fine"),
-        "undated.md": page("Undated").replace("last_reviewed: 2026-06-01\n", ""),
+        "undated.md": page("Undated").replace(f"last_reviewed: {REVIEWED}\n", ""),
         "fr.md": page("Traduction", extra="translation_of: src.md\n"),
         "draft.md": reviewed("2020-01-01", "status: draft\n", title="Draft"),
     })
