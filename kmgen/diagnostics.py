@@ -27,8 +27,9 @@ class Diagnostic:
     hint: str = ""
     field: str | None = None
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.line, _RANK[self.severity], self.code)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        # The message last: two problems with one code on one line keep one order.
+        return (self.path, self.line, _RANK[self.severity], self.code, self.message)
 
     def to_text(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

@@ -187,8 +187,8 @@ def test_check_end_to_end(make_hub) -> None:
     assert proc.returncode == 1
     assert ("b.md:8: KM505 error: anchor '#real-headng' not found in a.md "
             "(did you mean 'a.md#real-heading'?)") in proc.stdout.splitlines()
-    gh = run_kmgen("check", str(root), "--format", "github").stdout
-    assert "::error file=b.md,line=8,title=KM505::anchor '#real-headng' not found in a.md" in gh
+    gh = run_kmgen("check", "--format", "github", cwd=root.parent).stdout
+    assert "::error file=content/b.md,line=8,title=KM505::anchor '#real-headng' not found in a.md" in gh
     (root / "b.md").write_text(page("B", body="See [a](a.md#real-heading).\n"), encoding="utf-8")
     ok = run_kmgen("check", str(root))
     assert ok.returncode == 0, ok.stdout

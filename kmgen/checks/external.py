@@ -150,11 +150,12 @@ def _line_links(text: str) -> list[str]:
 
 
 def _external(target: str) -> str:
-    """The address if it leaves the hub (mailto excepted), else ''."""
+    """The address if it leaves the hub, else ''. mailto: and tel: name a person
+    or a phone, not a page: there is nothing to fetch and nothing unsafe in them."""
     if target.startswith("//"):
         return "https:" + target  # scheme-relative: the site is served over https
     scheme = _SCHEME.match(target)
-    if not scheme or scheme.group(1).lower() == "mailto":
+    if not scheme or scheme.group(1).lower() in ("mailto", "tel"):
         return ""
     return target
 

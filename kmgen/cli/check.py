@@ -7,41 +7,13 @@ from pathlib import Path
 import click
 
 from kmgen import checks, scaffold, schema
-from kmgen.cli.common import emit_diagnostics, format_option, progress
+from kmgen.cli.common import emit_diagnostics, format_option, progress, root_and_filter, selected
 from kmgen.hub import load_hub
 
 
 def register(main: click.Group) -> None:
     main.add_command(check)
     main.add_command(new)
-
-
-def _root_and_filter(paths: tuple[Path, ...], content_dir: Path) -> tuple[Path, set[str] | None]:
-    """One folder given: it is the hub. Files given: check those within the hub."""
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0], None
-    if not paths:
-        return content_dir, None
-    wanted: set[str] = set()
-    base = content_dir.resolve()
-    for p in paths:
-        resolved = p.resolve()
-        if resolved.is_dir():
-            prefix = resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else None
-            if prefix is None:
-                raise click.UsageError(f"{p} is outside the content folder {content_dir}")
-            wanted.add(prefix.rstrip("/") + "/")
-        elif resolved.is_relative_to(base):
-            wanted.add(resolved.relative_to(base).as_posix())
-        else:
-            raise click.UsageError(f"{p} is outside the content folder {content_dir}")
-    return content_dir, wanted
-
-
-def _selected(path: str, wanted: set[str] | None) -> bool:
-    if wanted is None:
-        return True
-    return path in wanted or any(w.endswith("/") and (path.startswith(w) or w == "./") for w in wanted)
 
 
 @click.command()
@@ -63,7 +35,7 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
       kmgen check content/case-studies/togo-birth-registration.md
       kmgen check --format github      # annotations in a pull request
     """
-    root, wanted = _root_and_filter(paths, content_dir)
+    root, wanted = root_and_filter(paths, content_dir)
     if not root.is_dir():
         raise click.UsageError(f"content folder not found: {root} (run from the hub's folder or pass --content)")
     hub = load_hub(root, progress=lambda items: progress(items, "Checking pages"))
@@ -76,8 +48,8 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
         if changed:
             hub = load_hub(root)
     diags = checks.run(hub, checks.CheckOptions(strict_freshness=strict_freshness))
-    shown = [d for d in diags if _selected(d.path, wanted)]
-    files = len([p for p in hub.documents if _selected(p, wanted)])
+    shown = [d for d in diags if selected(d.path, wanted)]
+    files = len([p for p in hub.documents if selected(p, wanted)])
     counts = emit_diagnostics(shown, fmt, files, root)
     raise SystemExit(1 if counts["error"] else 0)
 

@@ -35,6 +35,34 @@ def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterat
         yield from bar
 
 
+def root_and_filter(paths: tuple[Path, ...], content_dir: Path) -> tuple[Path, set[str] | None]:
+    """One folder given: it is the hub. Files given: check those within the hub."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], None
+    if not paths:
+        return content_dir, None
+    wanted: set[str] = set()
+    base = content_dir.resolve()
+    for p in paths:
+        resolved = p.resolve()
+        if resolved.is_dir():
+            prefix = resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else None
+            if prefix is None:
+                raise click.UsageError(f"{p} is outside the content folder {content_dir}")
+            wanted.add(prefix.rstrip("/") + "/")
+        elif resolved.is_relative_to(base):
+            wanted.add(resolved.relative_to(base).as_posix())
+        else:
+            raise click.UsageError(f"{p} is outside the content folder {content_dir}")
+    return content_dir, wanted
+
+
+def selected(path: str, wanted: set[str] | None) -> bool:
+    if wanted is None:
+        return True
+    return path in wanted or any(w.endswith("/") and (path.startswith(w) or w == "./") for w in wanted)
+
+
 def repo_prefix(content_dir: Path | None) -> str:
     """The content folder as a path prefix relative to the working directory (where a
     workflow runs: the repository root), so annotations land on the right files."""

@@ -11,8 +11,7 @@ import click
 from kmgen.checks import CheckOptions
 from kmgen.checks import external as ext
 from kmgen.checks.probe import ProbeOptions
-from kmgen.cli.check import _root_and_filter, _selected
-from kmgen.cli.common import content_option, emit_diagnostics, format_option
+from kmgen.cli.common import content_option, emit_diagnostics, format_option, root_and_filter, selected
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub, load_hub
 
@@ -52,21 +51,21 @@ def links(paths: tuple[Path, ...], external: bool, fmt: str, timeout: float, max
       kmgen links --external
       kmgen links --external --format github --timeout 5 content/playbooks
     """
-    root, wanted = _root_and_filter(paths, content_dir)
+    root, wanted = root_and_filter(paths, content_dir)
     if not root.is_dir():
         raise click.UsageError(f"content folder not found: {root} (run from the hub's folder or pass --content)")
     hub = load_hub(root)
     internal = _internal(hub, required=not external)
-    diags = [d for d in internal if _selected(d.path, wanted)]
+    diags = [d for d in internal if selected(d.path, wanted)]
     if external:
-        docs = [doc for path, doc in sorted(hub.documents.items()) if _selected(path, wanted)]
+        docs = [doc for path, doc in sorted(hub.documents.items()) if selected(path, wanted)]
         options = ext.ExternalOptions(probe=ProbeOptions(timeout=timeout, max_bytes=max_bytes),
                                       cache=None if no_cache else cache_path)
         report = ext.check(docs, options, progress=_progress)
         diags.extend(report.diagnostics)
         _summary(report)
-    files = len([p for p in hub.documents if _selected(p, wanted)])
-    counts = emit_diagnostics(diags, fmt, files)
+    files = len([p for p in hub.documents if selected(p, wanted)])
+    counts = emit_diagnostics(diags, fmt, files, root)
     raise SystemExit(1 if counts["error"] else 0)
 
 
