@@ -17,7 +17,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from conftest import MINI_TAXONOMY  # noqa: E402
-
 from kmgen.content import parse_document  # noqa: E402
 from kmgen.hub import load_hub  # noqa: E402
 

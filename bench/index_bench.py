@@ -81,7 +81,7 @@ def write_hub(root: Path, pages: int, seed: int = 7) -> list[str]:
     for i in range(pages):
         words, block, sector = topics[rng.randrange(TOPICS)]
 
-        def draw(n: int) -> list[str]:
+        def draw(n: int, words: list[str] = words) -> list[str]:
             out = rng.choices(vocab, cum_weights=cum, k=n)
             return [rng.choice(words) if rng.random() < 0.12 else w for w in out]
 

@@ -114,8 +114,9 @@ def parse_document(rel: str, data: bytes) -> tuple[Document | None, list[Diagnos
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         diags.append(_note(rel, 1, "KM105", "Windows (CRLF) line endings were read as LF"))
     if "\x00" in text:
-        return None, diags + [_err(rel, text[: text.index("\x00")].count("\n") + 1, "KM103",
-                                   "file contains a NUL byte", "this looks like a binary file; remove it or save as text")]
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, diags + [_err(rel, line, "KM103", "file contains a NUL byte",
+                                   "this looks like a binary file; remove it or save as text")]
 
     lines = text.split("\n")
     first = lines[0].rstrip()
@@ -206,12 +207,13 @@ def _walk_events(rel: str, yaml_text: str, walk: _Walk) -> list[Diagnostic]:
                 if problem:
                     return [problem]
                 if len(stack) == 1:
+                    assert isinstance(event, yaml.ScalarEvent)  # _check_key refused any other key
                     top_key = event.value
                     walk.lines[top_key] = line
                 continue
             if parent is not None and parent.kind == "map":
                 parent.expect_key = True
-                if len(stack) == 1 and _is_plain(event):
+                if len(stack) == 1 and isinstance(event, yaml.ScalarEvent) and _is_plain(event):
                     walk.raw[top_key] = event.value
             elif parent is not None and len(stack) == 2:
                 walk.item_lines.setdefault(top_key, []).append(line)
@@ -301,7 +303,8 @@ def as_date(value: Any) -> dt.date | None:
     return None
 
 
-def safe_compose(rel: str, data: bytes, limit: int = MAX_FRONT_MATTER_BYTES) -> tuple[yaml.Node | None, list[Diagnostic]]:
+def safe_compose(rel: str, data: bytes,
+                 limit: int = MAX_FRONT_MATTER_BYTES) -> tuple[yaml.Node | None, list[Diagnostic]]:
     """A whole YAML data file (the taxonomy) as a node tree with line marks,
     under the same refusal rules as front matter. Lines are 1-based in the file."""
     if len(data) > limit:

@@ -83,7 +83,7 @@ def shingles(words: tuple[str, ...]) -> frozenset[int]:
     run, which is all a comparison needs)."""
     if len(words) < SHINGLE:
         return frozenset({hash(words)}) if words else frozenset()
-    return frozenset(map(hash, zip(*(words[i:] for i in range(SHINGLE)))))
+    return frozenset(map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:

@@ -345,7 +345,7 @@ def canonical_changes(doc: Document, tax: Taxonomy) -> dict[str, Value]:
         folded = [facets.canonical(tax, t, facet_id) for t in items]
         if not any(folded):
             continue
-        new = list(dict.fromkeys(cid or t for cid, t in zip(folded, items)))
+        new = list(dict.fromkeys(cid or t for cid, t in zip(folded, items, strict=True)))
         changes[key] = new if isinstance(doc.fields[key], list) else new[0]
     return changes
 

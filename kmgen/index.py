@@ -28,8 +28,7 @@ from typing import Any
 
 import whoosh.index
 from whoosh import fields, query
-from whoosh.analysis import (Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter,
-                             StopFilter)
+from whoosh.analysis import Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.support.charset import accent_map
 
 from kmgen import facets, index_store, schema

@@ -20,8 +20,8 @@ How two pages are scored (0..1):
 Text gets the larger share because it sees what a page is about even when
 it is tagged sparsely; concepts keep the list on-topic (text alone drifts to
 pages that merely share vocabulary) and give the reader a reason in words
-they know. Pairs below MIN_SCORE are not listed at all: no related pages is
-better than unrelated ones.
+they know. Pairs below MIN_SCORE are not listed unless a shared concept backs
+them (MIN_SCORE_WITH_CONCEPT): no related pages is better than unrelated ones.
 
 Candidates come from inverted lists of key terms and of concepts (rarest
 first), so the work grows with the hub's size, not with its square.
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.lang.porter import stem
-from whoosh.support.charset import accent_map
+from whoosh.support.charset import accent_map as _accent_map
 
 from kmgen import facets
 from kmgen.index import FACET_PREFIX, open_index
@@ -47,12 +47,20 @@ from kmgen.schema import PAGE_TYPE
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
 
+# Whoosh's table maps code points (typed loosely upstream); str.translate wants ints.
+ACCENTS: dict[int, str] = {ord(k) if isinstance(k, str) else k: v for k, v in _accent_map.items()}
+
 RELATED_FILE = "related.json"
 FORMAT = "kmgen-related"
 WEIGHT_TEXT = 0.6
 WEIGHT_CONCEPTS = 0.4
 PER_PAGE = 5
 MIN_SCORE = 0.2
+# A weaker pair is still listed when the two pages also share a taxonomy concept:
+# on a small hub written by many hands, text overlap alone stays low even between
+# two birth-registration case studies, while a shared concept is a reason a reader
+# can see. Text overlap alone below MIN_SCORE is noise and is never listed.
+MIN_SCORE_WITH_CONCEPT = 0.1
 KEY_TERMS = 25
 COMMON_SHARE = 0.25  # a term in more than this share of pages is not a key term ...
 COMMON_MIN = 50  # ... once the hub is large enough for shares to mean something
@@ -145,7 +153,7 @@ def compute(ix: Any, taxonomy: Taxonomy | None = None, per_page: int = PER_PAGE,
             for other in (set(text[docnum]) | _concept_candidates(page, by_concept, idf)) - {docnum}:
                 csim = _concept_similarity(page, pages[other], idf)
                 score = WEIGHT_TEXT * min(1.0, text[docnum].get(other, 0.0)) + WEIGHT_CONCEPTS * csim
-                if score >= MIN_SCORE:
+                if score >= MIN_SCORE or (csim > 0 and score >= MIN_SCORE_WITH_CONCEPT):
                     items.append((score, pages[other].path, other))
             best = heapq.nsmallest(per_page, items, key=lambda i: (-i[0], i[1]))
             if best:
@@ -217,7 +225,7 @@ def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
         word = word.strip(".,;:!?()[]\"'*_`")
         key = _STEMS.get(word)
         if key is None:
-            key = stem(word.translate(accent_map))
+            key = stem(word.translate(ACCENTS))
             if len(_STEMS) < 200_000:
                 _STEMS[word] = key
         if key in wanted:

@@ -251,8 +251,8 @@ def type_error(doc: Document, key: str, value: Any, expected: str, line: int) ->
         if isinstance(value, bool) and raw is None:
             shown = str(value).lower()
         read = {bool: "true/false", int: "a number", float: "a number"}.get(type(value), "a date")
-        return Diagnostic(doc.path, line, "KM220", "error", f"'{key}' must be {expected}, but YAML read {shown!r} as {read}",
-                          f'quote this value: {key}: "{shown}"', key)
+        message = f"'{key}' must be {expected}, but YAML read {shown!r} as {read}"
+        return Diagnostic(doc.path, line, "KM220", "error", message, f'quote this value: {key}: "{shown}"', key)
     example = FIELDS[key].example if key in FIELDS else "text"
     return Diagnostic(doc.path, line, "KM220", "error", f"'{key}' must be {expected}, got a {type(value).__name__}",
                       f"write it as {key}: {example}", key)

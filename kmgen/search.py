@@ -227,7 +227,8 @@ def search(source: Path | str | Index, text: str, filters: Iterable[FacetFilter]
 def _parse(ix: Index, text: str, group: Any) -> tuple[query.Query | None, list[str]]:
     if not text.strip():
         return None, []
-    parser = qparser.MultifieldParser(list(TEXT_FIELDS), ix.schema, fieldboosts=FIELD_BOOSTS, group=group)
+    schema_: Any = ix.schema  # type: ignore[attr-defined]  # set by every concrete Whoosh index
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema_, fieldboosts=FIELD_BOOSTS, group=group)
     parser.remove_plugin_class(qparser.RangePlugin)  # ranges over words expand to the whole vocabulary
     try:
         q = parser.parse(text)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kmgen.publish.build import publish
-
 from conftest import MINI_TAXONOMY, REPO, page, site_config
+from kmgen.publish.build import publish
 
 pytestmark = pytest.mark.browser
 

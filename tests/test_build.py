@@ -20,11 +20,10 @@ import pytest
 from pyld import jsonld
 from rdflib import Graph, URIRef
 
+from conftest import MINI_TAXONOMY, REVIEWED, page, run_kmgen, site_config
 from kmgen.publish import release
 from kmgen.publish.build import BuildStopped, publish
 from kmgen.publish.site import Site
-
-from conftest import MINI_TAXONOMY, REVIEWED, page, run_kmgen, site_config
 
 SITE_URL = "https://hub.example.org/"
 TODAY = dt.date.today()
@@ -328,7 +327,7 @@ def test_cli_errors_stop_the_build_and_a_good_build_keeps_the_previous_release(m
     (root / "bad.md").unlink()
     ok = run_kmgen(*args)
     assert ok.returncode == 0, ok.stderr
-    assert f"published 1 pages and " in ok.stdout and f"previous release in {site}.previous" in ok.stdout
+    assert "published 1 pages and " in ok.stdout and f"previous release in {site}.previous" in ok.stdout
     assert (site / "good.html").is_file()
     assert (tmp_path / "site.previous" / "marker.txt").read_text() == "release 1"
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kmgen.schema import TYPES
-
 from conftest import page, run_kmgen
+from kmgen.schema import TYPES
 
 
 def test_check_text_output_and_exit_codes(make_hub, tmp_path: Path) -> None:

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REVIEWED, page
 from kmgen.content import MAX_FILE_BYTES, parse_document
 from kmgen.hub import load_hub
-
-from conftest import REVIEWED, page
 
 
 def codes(diags):

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import html5lib
 
+from conftest import MINI_TAXONOMY, REVIEWED, page, run_kmgen, site_config
 from kmgen.hub import load_hub
 from kmgen.publish.build import publish
 from kmgen.reports import coverage
-
-from conftest import MINI_TAXONOMY, REVIEWED, page, run_kmgen, site_config
 
 TODAY = dt.date(2026, 6, 1)
 H = "{http://www.w3.org/1999/xhtml}"

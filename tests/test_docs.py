@@ -6,10 +6,9 @@ import re
 
 import click
 
+from conftest import REPO
 from kmgen.cli import main
 from kmgen.schema import reference_markdown
-
-from conftest import REPO
 
 
 def _commands(group: click.Group, prefix: str = "kmgen") -> list[str]:

@@ -22,8 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import page, run_kmgen
 
+from conftest import page, run_kmgen
 from kmgen.checks import external as ext
 from kmgen.checks.netguard import AddressPolicy, NameNotFound, numeric_host
 from kmgen.checks.probe import HostGate, ProbeOptions, Result, probe

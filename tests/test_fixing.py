@@ -11,12 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import MINI_TAXONOMY, page, run_kmgen
 from kmgen import facets
 from kmgen.content import parse_document
 from kmgen.fixing import EditRefused, canonical_changes, edit_front_matter, set_terms
 from kmgen.taxonomy import load_taxonomy
-
-from conftest import MINI_TAXONOMY, page, run_kmgen
 
 
 def _tax():

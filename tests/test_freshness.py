@@ -7,11 +7,10 @@ import hashlib
 import json
 from pathlib import Path
 
+from conftest import REVIEWED, page, run_kmgen
 from kmgen.checks import CheckOptions, freshness, run
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import load_hub
-
-from conftest import REVIEWED, page, run_kmgen
 
 TODAY = dt.date(2026, 6, 1)
 SOURCE = page("Running a sprint", "playbook", extra="audience: [leaders]\n")

@@ -9,12 +9,20 @@ from pathlib import Path
 
 import pytest
 import whoosh.index
-from conftest import REVIEWED, page, run_kmgen
 
+from conftest import REVIEWED, page, run_kmgen
 from kmgen import index_store, search
 from kmgen.hub import load_hub
-from kmgen.index import (IndexLocked, IndexMissing, IndexUntrusted, build_index, document_to_fields, facet_field,
-                         open_index, plain_text)
+from kmgen.index import (
+    IndexLocked,
+    IndexMissing,
+    IndexUntrusted,
+    build_index,
+    document_to_fields,
+    facet_field,
+    open_index,
+    plain_text,
+)
 
 
 @pytest.fixture(autouse=True)

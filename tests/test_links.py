@@ -7,12 +7,11 @@ from pathlib import Path
 
 import markdown
 
+from conftest import page, run_kmgen
 from kmgen import checks
 from kmgen.checks import links
 from kmgen.content import parse_document
 from kmgen.hub import load_hub
-
-from conftest import page, run_kmgen
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 BODY = 8  # page() has 6 front-matter lines between its fences: the body starts on line 8

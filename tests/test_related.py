@@ -8,8 +8,8 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import page, run_kmgen
 
+from conftest import REPO, page, run_kmgen
 from kmgen import related
 from kmgen.hub import load_hub
 from kmgen.index import build_index, open_index
@@ -153,3 +153,15 @@ def test_kmgen_related_explains_missing_pages(indexed, tmp_path: Path) -> None:
     assert proc.stdout == "no related pages for index.md\n"
     proc = run_kmgen("related", "x.md", "--index-dir", str(tmp_path / "none"))
     assert proc.returncode == 1 and "run 'kmgen index' first" in proc.stderr
+
+
+def test_on_the_sample_hub_the_civil_registration_case_studies_relate(tmp_path: Path) -> None:
+    """Two birth-registration stories by different authors share little wording; the
+    concept they share must still bring each into the other's related list."""
+    hub = load_hub(REPO / "content")
+    build_index(hub, tmp_path / "index")
+    found = related.load(tmp_path / "index")
+    niue, nigeria = "case-studies/niue-civil-registration.md", "case-studies/nigeria-birth-registration-pilot.md"
+    assert nigeria in [i.path for i in found[niue]]
+    assert niue in [i.path for i in found[nigeria]]
+    assert all(found.get(d.path) for d in hub.resources()), "every sample resource has related pages"

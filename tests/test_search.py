@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import page, run_kmgen
 
+from conftest import page, run_kmgen
 from kmgen import search
 from kmgen.hub import load_hub
 from kmgen.index import build_index
@@ -238,7 +238,6 @@ def test_kmgen_search_reports_a_bad_facet_as_a_usage_error(hub_index) -> None:
 SAMPLE = Path(__file__).resolve().parent.parent / "content"
 
 
-@pytest.mark.skipif(not (SAMPLE / "taxonomy.yml").is_file(), reason="the sample hub is not there")
 def test_on_the_sample_hub_birth_registration_finds_the_civil_registration_case_studies_first(
         tmp_path: Path) -> None:
     hub = load_hub(SAMPLE)

@@ -13,9 +13,8 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from kmgen.publish.build import publish
-
 from conftest import MINI_TAXONOMY, page, run_kmgen, site_config
+from kmgen.publish.build import publish
 
 X = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 Y = "'><svg onload=alert(3)>&lt;b&gt;</title>"

@@ -13,10 +13,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
+from conftest import MINI_TAXONOMY, run_kmgen
 from kmgen import skos
 from kmgen.taxonomy import load_taxonomy
-
-from conftest import MINI_TAXONOMY, run_kmgen
 
 # rdflib 7.6's own JSON-LD and N-Quads parsers call its deprecated graph classes.
 pytestmark = [pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import unicodedata
 
-from kmgen.hub import load_hub
-
 from conftest import page
+from kmgen.hub import load_hub
 
 
 def errors(hub):

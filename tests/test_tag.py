@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import page, run_kmgen
 from kmgen.hub import load_hub
 from kmgen.suggest import DEFAULT_MIN_CONFIDENCE, Suggester
-
-from conftest import page, run_kmgen
 
 PAGES = {
     "playbooks/id-rollout.md": page(

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kmgen.taxonomy import fold, load_taxonomy
-
 from conftest import MINI_TAXONOMY, page, run_kmgen
+from kmgen.taxonomy import fold, load_taxonomy
 
 
 def _load(tmp_path: Path, text: str):

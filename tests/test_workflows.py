@@ -15,9 +15,8 @@ import click
 import pytest
 import yaml
 
-from kmgen.cli import main
-
 from conftest import REPO, run_kmgen
+from kmgen.cli import main
 
 GITHUB = REPO / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))

@@ -26,9 +26,7 @@ Check = Callable[[Hub, CheckOptions], list[Diagnostic]]
 def registered() -> list[Check]:
     # Imported here so each check module may import the hub without a cycle.
     from kmgen import fixing
-    from kmgen.checks import duplicates
-    from kmgen.checks import freshness
-    from kmgen.checks import links
+    from kmgen.checks import duplicates, freshness, links
     from kmgen.publish import preflight
 
     return [preflight.check, fixing.check, duplicates.check, freshness.check, links.check]

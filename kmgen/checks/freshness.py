@@ -12,7 +12,7 @@ import difflib
 
 from kmgen.checks import CheckOptions
 from kmgen.content import Document
-from kmgen.diagnostics import Diagnostic
+from kmgen.diagnostics import Diagnostic, Severity
 from kmgen.hub import Hub
 from kmgen.reports import freshness as fr
 
@@ -34,7 +34,7 @@ def _review(doc: Document, options: CheckOptions) -> list[Diagnostic]:
         return []
     line = doc.line_of("last_reviewed")
     if dt.date.fromisoformat(review.due) < options.today:
-        severity = "error" if options.strict_freshness else "warning"
+        severity: Severity = "error" if options.strict_freshness else "warning"
         return [Diagnostic(doc.path, line, "KM601", severity,
                            f"past its review date: due {review.due}, {fr.plural_days(review.days)} overdue",
                            OVERDUE_HINT, "last_reviewed")]

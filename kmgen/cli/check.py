@@ -32,7 +32,7 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
     \b
     Examples:
       kmgen check
-      kmgen check content/case-studies/togo-birth-registration.md
+      kmgen check content/case-studies/niue-civil-registration.md
       kmgen check --format github      # annotations in a pull request
     """
     root, wanted = root_and_filter(paths, content_dir)

@@ -161,8 +161,8 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
 
     \b
     Examples:
-      kmgen related content/case-studies/togo-birth-registration.md
-      kmgen related case-studies/togo-birth-registration.md --format json
+      kmgen related content/case-studies/niue-civil-registration.md
+      kmgen related case-studies/niue-civil-registration.md --format json
     """
     rel = _content_path(page_path, content_dir)
     manifest, reason = index_store.read_manifest(index_dir, SCHEMA_VERSION)

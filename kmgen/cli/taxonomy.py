@@ -61,7 +61,7 @@ def tag(paths: tuple[Path, ...], content_dir: Path, min_confidence: float, do_ap
 
     \b
     Examples:
-      kmgen tag content/case-studies/togo-birth-registration.md
+      kmgen tag content/case-studies/niue-civil-registration.md
       kmgen tag content/playbooks --format json
       kmgen tag --apply --min-confidence 0.7
     """

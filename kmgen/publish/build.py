@@ -60,6 +60,8 @@ def publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
     try:
         plugin = _mkdocs_build(config_file, content, staging, hub, index_dir)
         pages, site = plugin.pages, plugin.site
+        if pages is None or site is None:  # the plugin did not run: mkdocs.yml lacks it
+            raise BuildStopped("mkdocs", f"{config_file} does not enable the kmgen plugin (plugins: - kmgen)")
         outputs = [CATALOG_FILE, FEED_FILE, BROWSE_FILE]
         if Site.optional("kmgen.skos", "to_jsonld") is not None:
             outputs.append(TAXONOMY_FILE)

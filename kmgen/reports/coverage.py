@@ -158,7 +158,7 @@ def to_json(m: Matrix) -> dict[str, Any]:
     ids = [a.facet for a in m.axes]
 
     def cell(key: CellKey, c: Cell) -> dict[str, Any]:
-        return {"concepts": dict(zip(ids, key)), "count": c.count, "languages": list(c.languages),
+        return {"concepts": dict(zip(ids, key, strict=True)), "count": c.count, "languages": list(c.languages),
                 "overdue": c.overdue, "paths": list(c.paths)}
 
     return {
@@ -167,7 +167,7 @@ def to_json(m: Matrix) -> dict[str, Any]:
                     "concepts": [{"id": h.id, "label": h.label, "level": h.level} for h in a.concepts]}
                    for a in m.axes],
         "cells": [cell(k, m.cells[k]) for k in m.keys()],
-        "gaps": [dict(zip(ids, k)) for k in m.gaps()],
+        "gaps": [dict(zip(ids, k, strict=True)) for k in m.gaps()],
         "unclassified": dict(m.unclassified),
         "summary": {"cells": len(m.cells), "empty": len(m.gaps())},
     }
@@ -200,8 +200,9 @@ def to_text(m: Matrix) -> str:
             out.append(_layer_title(m, layer))
         grid = _grid(m, layer, "  ")
         widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
-        out += ["  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths))).rstrip()
-                for row in grid]
+        for row in grid:
+            cells = (v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True)))
+            out.append("  ".join(cells).rstrip())
         out.append("")
     out += _gap_lines(m, "  - ")
     return "\n".join(out).rstrip()
