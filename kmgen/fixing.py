@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -371,15 +371,21 @@ def _concepts(doc: Document, tax: Taxonomy) -> set[str]:
     return {cid for ids in tags.values() for cid in ids}
 
 
+def _rewritable(hub: Hub) -> Iterator[tuple[str, Document, dict[str, Value]]]:
+    """Pages with non-canonical terms and their changes, in path order: one list for
+    `fix_hub` to rewrite and `check` to report on, so the two never disagree."""
+    for rel, doc in sorted(hub.documents.items()):
+        changes = canonical_changes(doc, hub.taxonomy)
+        if changes:
+            yield rel, doc, changes
+
+
 def fix_hub(hub: Hub) -> list[str]:
     """Rewrite every synonym or non-canonical spelling to the concept id, front-matter
     lines only. Returns the paths changed; a refused file is left untouched and
     reported by `check` (KM320)."""
     changed: list[str] = []
-    for rel, doc in sorted(hub.documents.items()):
-        changes = canonical_changes(doc, hub.taxonomy)
-        if not changes:
-            continue
+    for rel, doc, changes in _rewritable(hub):
         try:
             data, out = planned_edit(hub.root, doc, hub.taxonomy, changes)
         except (EditRefused, OSError):
@@ -393,10 +399,7 @@ def fix_hub(hub: Hub) -> list[str]:
 def check(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
     """KM320: pages whose non-canonical terms `kmgen check --fix` cannot rewrite safely."""
     diags: list[Diagnostic] = []
-    for rel, doc in sorted(hub.documents.items()):
-        changes = canonical_changes(doc, hub.taxonomy)
-        if not changes:
-            continue
+    for rel, doc, changes in _rewritable(hub):
         try:
             planned_edit(hub.root, doc, hub.taxonomy, changes)
         except OSError:

@@ -21,7 +21,8 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -257,17 +258,9 @@ def _full(hub: Hub, index_dir: Path, pages: Mapping[str, Document], prints: Mapp
     folder = index_store.new_generation(index_dir)
     try:
         ix = whoosh.index.create_in(str(folder), make_schema())
-        writer = _bulk_writer(ix, len(pages))
-        try:
+        with _swapped_in(index_dir, folder, ix, _bulk_writer(ix, len(pages)), pages, prints) as writer:
             for path in progress(list(pages)) if progress else pages:
                 writer.add_document(**document_to_fields(pages[path], hub.tags_of(path), hub.taxonomy))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        _verify(ix, pages)
-        ix.close()
-        index_store.swap_in(index_dir, Manifest(folder.name, SCHEMA_VERSION, len(pages), {}, dict(prints)))
     except BaseException:
         index_store.remove_generations(index_dir, keep=_current(index_dir))
         raise
@@ -296,24 +289,33 @@ def _incremental(hub: Hub, index_dir: Path, manifest: Manifest, pages: Mapping[s
     folder = index_store.new_generation(index_dir, base=index_dir / manifest.generation)
     try:
         ix = whoosh.index.open_dir(str(folder))
-        writer = ix.writer(limitmb=256)
-        try:
+        with _swapped_in(index_dir, folder, ix, ix.writer(limitmb=256), pages, prints) as writer:
             for path in removed:
                 writer.delete_by_term("path", path)
             work = added + updated
             for path in progress(work) if progress else work:
                 writer.update_document(**document_to_fields(pages[path], hub.tags_of(path), hub.taxonomy))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        _verify(ix, pages)
-        ix.close()
-        index_store.swap_in(index_dir, Manifest(folder.name, SCHEMA_VERSION, len(pages), {}, dict(prints)))
     except BaseException:
         index_store.remove_generations(index_dir, keep=manifest.generation)
         raise
     return IndexStats(len(added), len(updated), len(removed), unchanged, len(pages))
+
+
+@contextmanager
+def _swapped_in(index_dir: Path, folder: Path, ix: Any, writer: Any, pages: Mapping[str, Document],
+                prints: Mapping[str, str]) -> Iterator[Any]:
+    """Yields `writer` for the block to fill; then commits it, verifies the new
+    generation and swaps it in. A failing block cancels the writer first, so its
+    lock and half-written segment do not outlive the failure."""
+    try:
+        yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    _verify(ix, pages)
+    ix.close()
+    index_store.swap_in(index_dir, Manifest(folder.name, SCHEMA_VERSION, len(pages), {}, dict(prints)))
 
 
 def _verify(ix: Any, pages: Mapping[str, Document]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -118,6 +119,21 @@ def make_hub(tmp_path: Path) -> Callable[..., Path]:
     return _make
 
 
+@pytest.fixture
+def machine_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test signs its indexes with its own key (and never touches ~/.cache).
+    Modules that build indexes use it with `pytest.mark.usefixtures("machine_key")`."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def made_up_words(seed: int, draws: int) -> list[str]:
+    """A sorted vocabulary of three-syllable nonsense words, the same for the same
+    seed: text made of them shares no real word with anything else in a test hub."""
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    rng = random.Random(seed)
+    return sorted({"".join(rng.choices(syllables, k=3)) for _ in range(draws)})
+
+
 def run_kmgen(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
     """Run the installed console script, as a user would."""
     exe = Path(sys.executable).parent / "kmgen"
@@ -135,3 +151,18 @@ def site_config(directory: Path) -> Path:
     path = directory / "mkdocs.yml"
     path.write_text(text.replace("custom_dir: overrides", f"custom_dir: {REPO / 'overrides'}"), encoding="utf-8")
     return path
+
+
+def build_site(base: Path, files: dict[str, str], content: Path | None = None) -> Path:
+    """Publish `files` (written under base/content), or an existing `content` folder,
+    to base/site with the repository's theme; returns the site folder."""
+    # Imported here: most tests never build a site and need not load MkDocs.
+    from kmgen.publish.build import publish
+
+    if content is None:
+        content = base / "content"
+        for rel, text in files.items():
+            (content / rel).parent.mkdir(parents=True, exist_ok=True)
+            (content / rel).write_text(text, encoding="utf-8")
+    publish(content, base / "site", site_config(base), base / "index")
+    return base / "site"

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_TAXONOMY, REPO, page, site_config
-from kmgen.publish.build import publish
+from conftest import MINI_TAXONOMY, REPO, build_site, page
 
 pytestmark = pytest.mark.browser
 
@@ -30,16 +29,6 @@ RESOURCES = {
     "guidelines/d.md": ("Delta", "audience: [developers]\nsector: [agriculture]\n"),
     "guidelines/e.md": ("Echo", "audience: [civil-servants, leaders]\nsector: [civil-registration, health]\n"),
 }
-
-
-def build_site(base: Path, files: dict[str, str], content: Path | None = None) -> Path:
-    if content is None:
-        content = base / "content"
-        for rel, text in files.items():
-            (content / rel).parent.mkdir(parents=True, exist_ok=True)
-            (content / rel).write_text(text, encoding="utf-8")
-    publish(content, base / "site", site_config(base), base / "index")
-    return base / "site"
 
 
 @pytest.fixture(scope="module")

@@ -9,21 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REVIEWED, page, run_kmgen
+from conftest import REVIEWED, made_up_words, page, run_kmgen
 from kmgen import checks, duplicates
 from kmgen.checks import duplicates as duplicate_check
 from kmgen.hub import load_hub
 from kmgen.index import build_index, open_index
 
-
-@pytest.fixture(autouse=True)
-def machine_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("machine_key")
 
 
-_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
-_RNG = random.Random(5)
-VOCABULARY = sorted({"".join(_RNG.choices(_SYLLABLES, k=3)) for _ in range(4000)})
+VOCABULARY = made_up_words(seed=5, draws=4000)
 WEIGHTS = [1 / (r + 1) for r in range(len(VOCABULARY))]
 TEMPLATE = "## Context\n\n{0}\n\n## What was done\n\n{1}\n\n## Results\n\n{2}\n"
 

@@ -24,11 +24,7 @@ from kmgen.index import (
     plain_text,
 )
 
-
-@pytest.fixture(autouse=True)
-def machine_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test signs its indexes with its own key (and never touches ~/.cache)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("machine_key")
 
 
 PAGES = {

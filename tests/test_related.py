@@ -9,21 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, page, run_kmgen
+from conftest import REPO, made_up_words, page, run_kmgen
 from kmgen import related
 from kmgen.hub import load_hub
 from kmgen.index import build_index, open_index
 from kmgen.related import RelatedItem
 
-
-@pytest.fixture(autouse=True)
-def machine_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("machine_key")
 
 
-_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
-_RNG = random.Random(11)
-VOCABULARY = sorted({"".join(_RNG.choices(_SYLLABLES, k=3)) for _ in range(3000)})
+VOCABULARY = made_up_words(seed=11, draws=3000)
 
 
 def prose(seed: int, words: int = 250, topic: list[str] | None = None, vocabulary: list[str] = VOCABULARY) -> str:

@@ -15,10 +15,7 @@ from kmgen.index import build_index
 from kmgen.search import QueryError, facet_filter
 from kmgen.taxonomy import Taxonomy, load_taxonomy
 
-
-@pytest.fixture(autouse=True)
-def machine_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("machine_key")
 
 
 CASE = "country: {c}\nperiod: \"2019-2023\"\nsector: [{s}]\nbuilding_blocks: [{b}]\n"

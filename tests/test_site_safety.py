@@ -13,8 +13,7 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from conftest import MINI_TAXONOMY, page, run_kmgen, site_config
-from kmgen.publish.build import publish
+from conftest import MINI_TAXONOMY, build_site, page, run_kmgen
 
 X = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 Y = "'><svg onload=alert(3)>&lt;b&gt;</title>"
@@ -123,20 +122,11 @@ tags: [bad-concept]
             "cop-outputs/evil.md": community}
 
 
-def build(base: Path, files: dict[str, str]) -> Path:
-    content = base / "content"
-    for rel, text in files.items():
-        (content / rel).parent.mkdir(parents=True, exist_ok=True)
-        (content / rel).write_text(text, encoding="utf-8")
-    publish(content, base / "site", site_config(base), base / "index")
-    return base / "site"
-
-
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """(hostile site, a benign site built from the same theme as the reference for 'the theme's own')."""
-    benign = build(tmp_path_factory.mktemp("benign"), {"taxonomy.yml": MINI_TAXONOMY, "a.md": page("A")})
-    hostile = build(tmp_path_factory.mktemp("hostile"), hostile_files())
+    benign = build_site(tmp_path_factory.mktemp("benign"), {"taxonomy.yml": MINI_TAXONOMY, "a.md": page("A")})
+    hostile = build_site(tmp_path_factory.mktemp("hostile"), hostile_files())
     yield hostile, benign
 
 

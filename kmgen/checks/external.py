@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 from kmgen.checks import netguard
+from kmgen.checks.markdown_code import CODE_SPAN, COMMENT, FENCE, blank, closes_fence
 from kmgen.checks.netguard import Blocked
 from kmgen.checks.probe import HostGate, ProbeOptions, Result, probe, target_of
 from kmgen.content import Document
@@ -31,9 +32,6 @@ DEFAULT_CACHE = Path(".kmgen/links-cache.json")
 KINDS = ("ok", "broken", "redirected", "blocked", "retry-later", "unknown")
 Progress = Callable[[int, int], None]  # (URLs checked, URLs in all)
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)")
-_COMMENT = re.compile(r"<!--.*?-->")
 _INLINE = re.compile(r"\]\(\s*(?:<([^<>\n]+)>|([^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*))")
 _REF_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:\s*(?:<([^<>\n]+)>|(\S+))")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
@@ -112,23 +110,18 @@ def _front_matter_links(doc: Document) -> Iterator[Occurrence]:
 def _body_links(doc: Document) -> Iterator[Occurrence]:
     fence = ""
     for offset, line in enumerate(doc.body.split("\n")):
-        opening = _FENCE.match(line)
+        opening = FENCE.match(line)
         if fence:
-            # A fence closes only with the same character, at least as long, and nothing after.
-            if re.fullmatch(rf"\s*{re.escape(fence[0])}{{{len(fence)},}}\s*", line):
+            if closes_fence(fence[0], len(fence), line):
                 fence = ""
             continue
         if opening:
             fence = opening.group(1)
             continue
         # Code spans and one-line HTML comments are not links a reader can follow.
-        text = _COMMENT.sub(_blank, _CODE_SPAN.sub(_blank, line))
+        text = COMMENT.sub(blank, CODE_SPAN.sub(blank, line))
         for url in _line_links(text):
             yield Occurrence(doc.path, doc.body_line + offset, url)
-
-
-def _blank(match: re.Match[str]) -> str:
-    return " " * len(match.group(0))
 
 
 def _line_links(text: str) -> list[str]:

@@ -26,14 +26,12 @@ from markdown.extensions.toc import slugify, strip_tags, unique
 
 from kmgen import schema
 from kmgen.checks import CheckOptions
+from kmgen.checks.markdown_code import CODE_SPAN, COMMENT, FENCE, blank, closes_fence
 from kmgen.content import Document
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub
 from kmgen.publish.site import BROWSE, COVERAGE, HOME, REVIEW, addressable, concept_src, facet_src, type_src
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
-_COMMENT = re.compile(r"<!--.*?-->")
 # A link's target follows `](`: matching from there also catches link text
 # that wraps onto an earlier line.
 _INLINE = re.compile(r"\]\(\s*(<[^>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
@@ -93,13 +91,13 @@ def scan(doc: Document) -> Page:
 def _scan_line(state: _Scan, line: str, number: int) -> None:
     if state.fence:
         char, size = state.fence
-        if re.match(rf"^\s*{re.escape(char)}{{{size},}}\s*$", line):
+        if closes_fence(char, size, line):
             state.fence = None
         return
     if state.raw_html or _raw_html_start(state, line):
         _raw_html_line(state, line)
         return
-    if opened := _FENCE.match(line):
+    if opened := FENCE.match(line):
         state.fence, state.previous = (opened.group(1)[0], len(opened.group(1))), ""
         return
     if not line.strip():
@@ -125,7 +123,7 @@ def _scan_text(state: _Scan, line: str, indent: int, number: int) -> None:
         state.headings.append(_heading(state.previous.strip()))
     elif block := _BLOCK_ATTRS.search(line):
         state.ids.extend(_attr_ids(block.group(1)))
-    text = _COMMENT.sub("", _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line))
+    text = COMMENT.sub("", CODE_SPAN.sub(blank, line))
     for tag, attr, value in _HTML_ID.findall(text):
         if attr.lower() == "id" or tag.lower() == "a":
             state.ids.append(value)

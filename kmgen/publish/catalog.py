@@ -82,9 +82,8 @@ def entry(site: Site, doc: Document) -> dict[str, Any]:
         out["modified"] = reviewed.isoformat()
     if due:
         out["nextReview"] = due.isoformat()
-    contributors = doc.get("contributors")
-    if contributors:
-        names = contributors if isinstance(contributors, list) else [contributors]
+    names = site.contributors(doc)
+    if names:
         out["contributor"] = [{"name": str(c)} for c in names]
     sources = [e.target if e.external else site.absolute(e.target) for e in site.lineage.adapted_from(doc.path)
                if e.external or e.target in site.pages]

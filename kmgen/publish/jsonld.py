@@ -78,9 +78,8 @@ def resource(site: Site, doc: Document) -> dict[str, Any]:
     reviewed = site.reviewed(doc)
     if reviewed:
         data["dateModified"] = reviewed.isoformat()
-    contributors = doc.get("contributors")
-    if contributors:
-        names = contributors if isinstance(contributors, list) else [contributors]
+    names = site.contributors(doc)
+    if names:
         data["contributor"] = [{"name": _str(n)} for n in names]
     data.update(_facet_properties(site, concepts))
     data.update(_lineage(site, doc))

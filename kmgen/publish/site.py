@@ -152,6 +152,11 @@ class Site:
         return [self.taxonomy.concepts[cid] for fid in self.taxonomy.facets for cid in tags.get(fid, ())
                 if cid in self.taxonomy.concepts]
 
+    def contributors(self, doc: Document) -> list[Any]:
+        """The page's contributors as a list: one name may be written without brackets."""
+        value = doc.get("contributors")
+        return value if isinstance(value, list) else ([value] if value else [])
+
     # -- review ---------------------------------------------------------------
     def reviewed(self, doc: Document) -> dt.date | None:
         return as_date(doc.get("last_reviewed"))
