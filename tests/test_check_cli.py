@@ -54,6 +54,8 @@ def test_new_writes_a_page_that_check_guides_to_valid(make_hub, type_id: str) ->
     assert again.returncode == 1 and "already exists" in again.stderr
     result = json.loads(run_kmgen("check", str(root), "--format", "json").stdout)
     assert result and {d["code"] for d in result} == {"KM230"}, result
+    placeholders = [(d["line"], d["field"]) for d in result]
+    assert len(placeholders) == len(set(placeholders)), f"a placeholder reported twice: {result}"
     text = path.read_text()
     fills = {"summary": '"A short look at paying farmers."', "owner": '"Agri CoP"', "country": "Kenya",
              "period": '"2020-2022"', "community": '"Agri CoP"', "audience": "[civil-servants]",
