@@ -72,10 +72,16 @@ def count(tab, value: str) -> str:  # type: ignore[no-untyped-def]
 def test_ticking_two_facets_filters_the_list_and_updates_counts(site: Path, browser) -> None:
     context, tab, errors = open_page(browser, (site / "browse.html").as_uri())
     assert sorted(listed(tab)) == ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+    # Facets are collapsed groups (the first open): a reader opens one, then ticks.
+    assert tab.is_visible('input[value="resource-type/guideline"]')
+    assert not tab.is_visible('input[value="audience/civil-servants"]')
+    tab.click('details[data-facet="audience"] > summary')
     tab.check('input[value="audience/civil-servants"]')
     assert sorted(listed(tab)) == ["Alpha", "Bravo", "Echo"]
+    tab.click('details[data-facet="sector"] > summary')
     tab.check('input[value="sector/civil-registration"]')
     assert sorted(listed(tab)) == ["Bravo", "Echo"]
+    assert tab.inner_text('[data-ticked-for="sector"]') == "(1 ticked)"
     assert tab.inner_text("#kmgen-status") == "2 of 5 resources"
     # each count: what the list would show with that box ticked as well
     assert [count(tab, v) for v in ("audience/civil-servants", "audience/leaders", "audience/developers")] == \
@@ -88,6 +94,7 @@ def test_ticking_two_facets_filters_the_list_and_updates_counts(site: Path, brow
     again.goto(url)  # a shared address restores the selection
     assert sorted(listed(again)) == ["Bravo", "Echo"]
     assert again.is_checked('input[value="sector/civil-registration"]')
+    assert again.is_visible('input[value="sector/civil-registration"]')  # its group was opened
     tab.click("button.kmgen-clear")
     tab.wait_for_function("document.querySelectorAll('#kmgen-results > li[hidden]').length === 0")
     assert tab.inner_text("#kmgen-status") == "5 of 5 resources"

@@ -51,8 +51,19 @@
     boxes.forEach(function (b) { b.checked = !!wanted[b.value]; });
   }
 
+  // A group with ticks is opened (a shared address may tick boxes in closed groups)
+  // and says how many of its boxes are ticked, so a closed group still shows its part.
+  function showTicks(sel) {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-ticked-for]"), function (el) {
+      var n = (sel[el.getAttribute("data-ticked-for")] || []).length;
+      el.textContent = n ? "(" + n + " ticked)" : "";
+      if (n) el.parentNode.parentNode.open = true;
+    });
+  }
+
   function update(remember) {
     var sel = selection();
+    showTicks(sel);
     var shown = 0;
     rows.forEach(function (row) {
       var ok = matches(tags[row.getAttribute("data-path")] || new Set(), sel);
