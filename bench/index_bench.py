@@ -153,7 +153,8 @@ def bench(pages: int, queries: int) -> None:
         victim.write_text(victim.read_text(encoding="utf-8") + "\nAnd another.\n", encoding="utf-8")
         hub = load_hub(content)
         t, stats = timed(lambda: build_index(hub, index_dir))
-        print(f"one changed page, with related: {t:7.3f} s  (related pages are recomputed for all pages)")
+        print(f"one changed page, with related: {t:7.3f} s  (term vectors read for the changed page only; "
+              "scores recomputed for all pages from the cache)")
         print(f"index size:                     {size_of(index_dir) / 1e6:7.1f} MB "
               f"({size_of(index_dir) / pages / 1024:.1f} KiB/page)")
         t, ix = timed(lambda: open_index(index_dir))

@@ -246,7 +246,8 @@ def build_index(hub: Hub, index_dir: Path, progress: Progress | None = None, reb
             stats = _full(hub, index_dir, pages, prints, progress, reason)
         count = 0
         if related and (stats.changed or not related_pages.exists(index_dir)):
-            count = related_pages.refresh(hub, index_dir, progress)
+            # A full rebuild is a fresh start: the related-pages cache is not reused either.
+            count = related_pages.refresh(hub, index_dir, progress, fresh=stats.rebuilt)
         elif related:
             count = related_pages.count(index_dir)
     return IndexStats(stats.added, stats.updated, stats.removed, stats.unchanged, stats.documents, stats.rebuilt,

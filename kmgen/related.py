@@ -9,9 +9,11 @@ How two pages are scored (0..1):
     score = 0.6 * text + 0.4 * concepts
 
 - text: cosine similarity of the pages' key terms. A page's key terms are the
-  KEY_TERMS body terms with the highest tf-idf weight, read from the index's
-  term vectors; words only one page uses cannot relate it to another and
-  words in a quarter of the hub say nothing, so both are left out.
+  KEY_TERMS body terms with the highest tf-idf weight, from the index's term
+  vectors (kept between runs by kmgen.related_cache, so a run reads only the
+  pages that changed) with document frequencies over the live pages; words
+  only one page uses cannot relate it to another and words in a quarter of the
+  hub say nothing, so both are left out.
 - concepts: shared taxonomy concepts, ancestors included, as a Jaccard index in
   which each concept weighs its inverse document frequency: sharing 'identity'
   (a few pages) says more than sharing 'africa' (half the hub). The resource
@@ -24,7 +26,8 @@ they know. Pairs below MIN_SCORE are not listed unless a shared concept backs
 them (MIN_SCORE_WITH_CONCEPT): no related pages is better than unrelated ones.
 
 Candidates come from inverted lists of key terms and of concepts (rarest
-first), so the work grows with the hub's size, not with its square.
+first), so the work grows with the hub's size, not with its square. Pages are
+taken in path order, so an updated index and a fresh one give the same file.
 """
 
 from __future__ import annotations
@@ -34,16 +37,16 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map as _accent_map
 
-from kmgen import facets
-from kmgen.index import FACET_PREFIX, open_index
-from kmgen.schema import PAGE_TYPE
+from kmgen import related_cache
+from kmgen.index import open_index
+from kmgen.related_cache import Entry, Terms
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
 
@@ -82,40 +85,74 @@ class RelatedItem:
 
 @dataclass
 class _Page:
-    docnum: int
-    path: str
-    title: str
-    body: str
-    concepts: dict[str, str]  # concept id -> facet id (ancestors included)
+    num: int  # position in path order
+    entry: Entry
+    concepts: dict[str, None]  # concept ids in sorted order (float sums then add up the same way every run)
     weight: float = 0.0  # the sum of its concepts' idf
+
+    @property
+    def path(self) -> str:
+        return self.entry.path
+
+    @property
+    def title(self) -> str:
+        return self.entry.title
 
 
 def key_terms(reader: Any, docnums: Iterable[int], count: int = KEY_TERMS) -> dict[int, Vector]:
-    """Each page's `count` key terms with tf-idf weights, from the body term vectors."""
+    """Each page's `count` key terms with tf-idf weights, from the body term vectors
+    and the index's document frequencies (kmgen.duplicates; related pages take
+    theirs from the cache, see `tfidf_vectors`)."""
     pages = max(1, reader.doc_count())
     common = max(COMMON_MIN, pages * COMMON_SHARE)
-    idf: dict[str, float] = {}  # 0.0: not a key term anywhere (unique to one page, or too common)
+    idf: dict[str, float] = {}
     out: dict[int, Vector] = {}
     for docnum in docnums:
-        if not reader.has_vector(docnum, "body"):
-            out[docnum] = {}
-            continue
-        scored = []
-        for term, tf in reader.vector_as("weight", docnum, "body"):
-            weight = idf.get(term)
-            if weight is None:
-                n = reader.doc_frequency("body", term)
-                weight = idf[term] = math.log(pages / n) if 1 < n <= common else 0.0
-            if weight:
-                scored.append(((1 + math.log(tf)) * weight, term))
-        top = heapq.nlargest(count, scored)
-        norm = math.sqrt(sum(w * w for w, _t in top)) or 1.0
-        out[docnum] = {t: w / norm for w, t in top}
+        terms: Terms = {}
+        if reader.has_vector(docnum, "body"):
+            for term, tf in reader.vector_as("weight", docnum, "body"):
+                terms.setdefault(tf, []).append(term)
+                if term not in idf:
+                    idf[term] = _term_idf(pages, reader.doc_frequency("body", term), common)
+        out[docnum] = _top_terms(terms, idf, count)
     return out
 
 
+def tfidf_vectors(all_terms: list[Terms], wanted: Iterable[int], count: int = KEY_TERMS) -> dict[int, Vector]:
+    """Key terms of the pages numbered `wanted`, with document frequencies counted
+    over `all_terms` (every live page, hub pages included). Counted here rather
+    than asked of Whoosh, whose doc_frequency still counts pages deleted or
+    replaced until their segment is merged: an updated index and a fresh one
+    then disagree, and the related pages with them."""
+    df: Counter[str] = Counter()
+    for terms in all_terms:
+        for words in terms.values():
+            df.update(words)
+    pages = max(1, len(all_terms))
+    common = max(COMMON_MIN, pages * COMMON_SHARE)
+    idf = {term: _term_idf(pages, n, common) for term, n in df.items()}
+    return {num: _top_terms(all_terms[num], idf, count) for num in wanted}
+
+
+def _term_idf(pages: int, n: int, common: float) -> float:
+    # 0.0: not a key term anywhere (unique to one page, or too common)
+    return math.log(pages / n) if 1 < n <= common else 0.0
+
+
+def _top_terms(terms: Terms, idf: dict[str, float], count: int) -> Vector:
+    scored: list[tuple[float, str]] = []
+    for tf, words in terms.items():
+        boost = 1 + math.log(tf)
+        scored.extend([(boost * weight, term) for term in words if (weight := idf[term])])
+    top = heapq.nlargest(count, scored)  # (weight, term): ties go the same way whatever the input order
+    norm = math.sqrt(sum(w * w for w, _t in top)) or 1.0
+    return {t: w / norm for w, t in top}
+
+
 def cosine_neighbours(vectors: dict[int, Vector], keep: int | None = None) -> dict[int, dict[int, float]]:
-    """docnum -> {other docnum: cosine} for pages sharing a key term (the `keep` best)."""
+    """docnum -> {other docnum: cosine} for pages sharing a key term (the `keep` best).
+    Equal scores keep the order of `vectors`, so callers wanting the same result
+    every run pass them in a stable order."""
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for docnum, vector in vectors.items():
         for term, weight in vector.items():
@@ -135,46 +172,53 @@ def cosine_neighbours(vectors: dict[int, Vector], keep: int | None = None) -> di
 
 def compute(ix: Any, taxonomy: Taxonomy | None = None, per_page: int = PER_PAGE,
             progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> dict[str, list[RelatedItem]]:
-    """Related pages for every resource in an open index (hub pages are neither
-    given related pages nor offered as one)."""
-    out: dict[str, list[RelatedItem]] = {}
+    """Related pages for every resource in an open index, from scratch (hub pages
+    are neither given related pages nor offered as one)."""
     with ix.searcher() as searcher:
-        pages = _pages(searcher)
-        idf = _idf(pages)
-        vectors = key_terms(searcher.reader(), pages)
-        text = cosine_neighbours(vectors, keep=TEXT_CANDIDATES)
-        by_concept: dict[str, list[int]] = defaultdict(list)
-        for docnum, page in pages.items():
-            for cid in page.concepts:
-                by_concept[cid].append(docnum)
-        for docnum in progress(list(pages)) if progress else list(pages):
-            page = pages[docnum]
-            items = []
-            for other in (set(text[docnum]) | _concept_candidates(page, by_concept, idf)) - {docnum}:
-                csim = _concept_similarity(page, pages[other], idf)
-                score = WEIGHT_TEXT * min(1.0, text[docnum].get(other, 0.0)) + WEIGHT_CONCEPTS * csim
-                if score >= MIN_SCORE or (csim > 0 and score >= MIN_SCORE_WITH_CONCEPT):
-                    items.append((score, pages[other].path, other))
-            best = heapq.nsmallest(per_page, items, key=lambda i: (-i[0], i[1]))
-            if best:
-                words = _surface(page.body, vectors[docnum])
-                out[page.path] = [_item(page, pages[o], s, vectors, idf, taxonomy, words) for s, _p, o in best]
+        entries = related_cache.sync(searcher, {})
+        return from_entries(entries, taxonomy, per_page, progress, _body_reader(searcher))
+
+
+def from_entries(entries: dict[str, Entry], taxonomy: Taxonomy | None = None, per_page: int = PER_PAGE,
+                 progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+                 body_of: Callable[[str], str] | None = None) -> dict[str, list[RelatedItem]]:
+    """Related pages from every live page's cache entry. Everything is recomputed:
+    one changed page shifts the document frequency of hundreds of terms, and so
+    the tf-idf weight of nearly every page, its cosines and its rounded scores;
+    only a full pass over the entries gives exactly what a fresh build gives, and
+    without Whoosh it is cheap. Pages go in path order, never in docnum order
+    (which updates reshuffle), so ties break the same way every run.
+    `body_of` reads a page's text when a key term's surface word is not cached."""
+    ordered = [entries[p] for p in sorted(entries)]
+    pages = {n: _Page(n, e, dict.fromkeys(e.concepts)) for n, e in enumerate(ordered) if not e.hub}
+    idf = _idf(pages)
+    vectors = tfidf_vectors([e.terms for e in ordered], pages)
+    text = cosine_neighbours(vectors, keep=TEXT_CANDIDATES)
+    by_concept: dict[str, list[int]] = defaultdict(list)
+    for num, page in pages.items():
+        for cid in page.concepts:
+            by_concept[cid].append(num)
+    out: dict[str, list[RelatedItem]] = {}
+    for num in progress(list(pages)) if progress else list(pages):
+        page = pages[num]
+        items = []
+        for other in (set(text[num]) | _concept_candidates(page, by_concept, idf)) - {num}:
+            csim = _concept_similarity(page, pages[other], idf)
+            score = WEIGHT_TEXT * min(1.0, text[num].get(other, 0.0)) + WEIGHT_CONCEPTS * csim
+            if score >= MIN_SCORE or (csim > 0 and score >= MIN_SCORE_WITH_CONCEPT):
+                items.append((score, pages[other].path, other))
+        best = heapq.nsmallest(per_page, items, key=lambda i: (-i[0], i[1]))
+        if best:
+            words = _surface_words(page.entry, vectors[num], body_of)
+            out[page.path] = [_item(page, pages[o], s, vectors, idf, taxonomy, words) for s, _p, o in best]
     return out
 
 
-def _pages(searcher: Any) -> dict[int, _Page]:
-    out = {}
-    for docnum, stored in searcher.reader().iter_docs():
-        if stored.get("type") == PAGE_TYPE:
-            continue
-        concepts: dict[str, str] = {}
-        for name, value in stored.items():
-            facet_id = name[len(FACET_PREFIX):]
-            if name.startswith(FACET_PREFIX) and facet_id != facets.RESOURCE_TYPE:
-                concepts.update((cid, facet_id) for cid in str(value).split(",") if cid)
-        out[docnum] = _Page(docnum, stored["path"], stored.get("title", stored["path"]), stored.get("body", ""),
-                            concepts)
-    return out
+def _body_reader(searcher: Any) -> Callable[[str], str]:
+    def body_of(path: str) -> str:
+        stored = searcher.document(path=path)
+        return str(stored.get("body", "")) if stored else ""
+    return body_of
 
 
 def _idf(pages: dict[int, _Page]) -> dict[str, float]:
@@ -209,12 +253,22 @@ def _item(page: _Page, other: _Page, score: float, vectors: dict[int, Vector], i
         broader = {a for cid in shared for a in taxonomy.ancestors(cid)}
         shared = shared - broader
     ordered = sorted(shared, key=lambda c: (-idf[c], c))
-    mine, theirs = vectors[page.docnum], vectors[other.docnum]
+    mine, theirs = vectors[page.num], vectors[other.num]
     common = sorted(mine.keys() & theirs.keys(), key=lambda t: (-mine[t] * theirs[t], t))[:5]
     return RelatedItem(other.path, other.title, round(score, 4), tuple(ordered), tuple(words[t] for t in common))
 
 
 _STEMS: dict[str, str] = {}
+
+
+def _surface_words(entry: Entry, stems: Iterable[str], body_of: Callable[[str], str] | None) -> dict[str, str]:
+    """The cached surface words when they cover `stems` (a stem's word depends only
+    on the page's text, which the fingerprint pins); else read from the text."""
+    wanted = list(stems)
+    if any(s not in entry.surface for s in wanted):
+        body = entry.body if entry.body is not None else body_of(entry.path) if body_of else ""
+        entry.surface = _surface(body, wanted)
+    return entry.surface
 
 
 def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
@@ -238,22 +292,35 @@ def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
 
 
 # -- the file --------------------------------------------------------------------------
-def refresh(hub: Any, index_dir: Path, progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> int:
-    """Recompute related pages from the index and write related.json; returns how
-    many pages have related pages."""
+def refresh(hub: Any, index_dir: Path, progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+            fresh: bool = False) -> int:
+    """Recompute related pages and write related.json; returns how many pages have
+    related pages. Term vectors are read only for pages the cache (kmgen.related_cache)
+    does not hold at their current fingerprint; `fresh` ignores the cache, as a
+    full rebuild of the index should."""
+    cached = {} if fresh else related_cache.load(index_dir)
     ix = open_index(index_dir)
     try:
-        related = compute(ix, hub.taxonomy, progress=progress)
+        with ix.searcher() as searcher:
+            entries = related_cache.sync(searcher, cached)
+            related = from_entries(entries, hub.taxonomy, progress=progress, body_of=_body_reader(searcher))
     finally:
         ix.close()
+    related_cache.save(index_dir, entries.values())
     write(index_dir, related)
     return len(related)
 
 
 def write(index_dir: Path, related: dict[str, list[RelatedItem]]) -> None:
     data = {"format": FORMAT, "version": 1,
-            "pages": {p: [asdict(i) for i in items] for p, items in sorted(related.items())}}
+            "pages": {p: [_as_json(i) for i in items] for p, items in sorted(related.items())}}
     write_atomic(Path(index_dir) / RELATED_FILE, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+
+
+def _as_json(item: RelatedItem) -> dict[str, Any]:
+    # What dataclasses.asdict gives, without its deep copies (a third of a refresh).
+    return {"path": item.path, "title": item.title, "score": item.score, "shared": list(item.shared),
+            "terms": list(item.terms)}
 
 
 def exists(index_dir: Path) -> bool:

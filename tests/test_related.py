@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, made_up_words, page, run_kmgen
-from kmgen import related
+from kmgen import related, related_cache
 from kmgen.hub import load_hub
 from kmgen.index import build_index, open_index
 from kmgen.related import RelatedItem
@@ -160,3 +161,137 @@ def test_on_the_sample_hub_the_civil_registration_case_studies_relate(tmp_path: 
     assert nigeria in [i.path for i in found[niue]]
     assert niue in [i.path for i in found[nigeria]]
     assert all(found.get(d.path) for d in hub.resources()), "every sample resource has related pages"
+
+
+# -- the cache: incremental runs give what a fresh build gives ------------------------------
+@pytest.fixture
+def vector_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every term vector Whoosh reads (all go through a segment reader's `vector`)."""
+    from whoosh.reading import SegmentReader
+
+    reads: list[int] = []
+    original = SegmentReader.vector
+
+    def counted(self: SegmentReader, docnum: int, fieldname: str, format_: object = None) -> object:
+        reads.append(docnum)
+        return original(self, docnum, fieldname, format_)
+
+    monkeypatch.setattr(SegmentReader, "vector", counted)
+    return reads
+
+
+def many_pages() -> dict[str, str]:
+    """hub_pages plus enough related material for scores to move when one page changes."""
+    pages = hub_pages()
+    for n in range(12):
+        topic, sector = (CRVS_TOPIC, "civil-registration") if n % 2 else (FARM_TOPIC, "agriculture")
+        pages[f"guidelines/g{n:02d}.md"] = page(f"Guideline {n}", "guideline", f"sector: [{sector}]\n",
+                                                prose(100 + n, words=150, topic=topic))
+    return pages
+
+
+def fresh_related(root: Path, elsewhere: Path) -> dict:
+    build_index(load_hub(root), elsewhere, rebuild=True)
+    return json.loads((elsewhere / related.RELATED_FILE).read_text(encoding="utf-8"))
+
+
+def related_json(index_dir: Path) -> dict:
+    return json.loads((index_dir / related.RELATED_FILE).read_text(encoding="utf-8"))
+
+
+def test_incremental_refresh_gives_what_a_fresh_build_gives(make_hub, tmp_path: Path, vector_reads) -> None:
+    root = make_hub(many_pages())
+    index_dir = tmp_path / "index"
+    build_index(load_hub(root), index_dir)
+    assert len(vector_reads) == len(many_pages())  # the first run reads every page once
+    (root / "guidelines/g03.md").write_text(page("Guideline 3", "guideline", "sector: [health]\n",
+                                                 prose(7, words=150, topic=CRVS_TOPIC)), encoding="utf-8")
+    (root / "guidelines/g04.md").unlink()
+    (root / "guidelines/new.md").write_text(page("New", "guideline", "sector: [civil-registration]\n",
+                                                 prose(8, words=150, topic=CRVS_TOPIC)), encoding="utf-8")
+    vector_reads.clear()
+    stats = build_index(load_hub(root), index_dir)
+    assert (stats.rebuilt, stats.added, stats.updated, stats.removed) == (False, 1, 1, 1)
+    assert len(vector_reads) == 2  # the changed page and the new one, nothing else
+    expected = fresh_related(root, tmp_path / "fresh")
+    assert related_json(index_dir) == expected
+    # What makes this more than a formality: the updated index still counts the
+    # replaced and deleted pages in its document frequencies (a fresh one does not).
+    ix = open_index(index_dir)
+    try:
+        reader = ix.reader()
+        live = Counter(t for d in reader.all_doc_ids() for t, _w in reader.vector_as("weight", d, "body"))
+        assert any(reader.doc_frequency("body", t) != n for t, n in live.items())
+    finally:
+        ix.close()
+
+def test_a_taxonomy_change_refreshes_the_concepts_of_the_pages_it_touches(make_hub, tmp_path: Path,
+                                                                           vector_reads) -> None:
+    from conftest import MINI_TAXONOMY
+
+    root = make_hub(many_pages())
+    index_dir = tmp_path / "index"
+    build_index(load_hub(root), index_dir)
+    assert related.load(index_dir)["guidelines/health-a.md"][0].shared == ("health", "payments")
+    # The pages' files are untouched; only what 'payments' means moves.
+    make_hub({}, taxonomy=MINI_TAXONOMY.replace("{id: payments, label: Payments, broader: payments-layer,",
+                                                "{id: payments, label: Payments, broader: digital-id-layer,"))
+    vector_reads.clear()
+    stats = build_index(load_hub(root), index_dir)
+    assert stats.updated == 2 and not stats.rebuilt and len(vector_reads) == 2
+    assert related_json(index_dir) == fresh_related(root, tmp_path / "fresh")
+    assert "digital-id-layer" in related_cache.load(index_dir)["guidelines/health-a.md"].concepts
+
+
+def test_a_run_with_nothing_new_reads_no_term_vectors(make_hub, tmp_path: Path, vector_reads) -> None:
+    root = make_hub(many_pages())
+    index_dir = tmp_path / "index"
+    hub = load_hub(root)
+    build_index(hub, index_dir)
+    written = (index_dir / related.RELATED_FILE).read_bytes()
+    vector_reads.clear()
+    assert not build_index(hub, index_dir).changed
+    assert related.refresh(hub, index_dir) == len(related.load(index_dir))  # recomputed from the cache alone
+    assert vector_reads == []
+    assert (index_dir / related.RELATED_FILE).read_bytes() == written
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-version", "bad-entry"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(make_hub, tmp_path: Path, vector_reads, damage: str) -> None:
+    root = make_hub(many_pages())
+    index_dir = tmp_path / "index"
+    build_index(load_hub(root), index_dir)
+    cache = index_dir / related_cache.CACHE_FILE
+    data = json.loads(cache.read_bytes())
+    if damage == "garbage":
+        cache.write_bytes(b"\x00\xffnot json")
+    elif damage == "truncated":
+        cache.write_bytes(cache.read_bytes()[:len(cache.read_bytes()) // 2])
+    elif damage == "other-version":
+        cache.write_text(json.dumps({**data, "version": related_cache.VERSION + 1}), encoding="utf-8")
+    else:  # one page's terms are not term groups: only that page is read again
+        data["pages"]["case-studies/togo.md"]["terms"] = {"one": "birth"}
+        cache.write_text(json.dumps(data), encoding="utf-8")
+    (root / "guidelines/g01.md").unlink()
+    vector_reads.clear()
+    build_index(load_hub(root), index_dir)
+    assert len(vector_reads) == (1 if damage == "bad-entry" else len(many_pages()) - 1)
+    assert related_json(index_dir) == fresh_related(root, tmp_path / "fresh")
+    assert set(related_cache.load(index_dir)) == set(many_pages()) - {"guidelines/g01.md"}  # whole again
+    assert related_cache.load(index_dir) == related_cache.load(tmp_path / "fresh")
+
+
+def test_a_full_rebuild_does_not_reuse_the_cache(indexed, vector_reads) -> None:
+    root, index_dir = indexed
+    vector_reads.clear()
+    build_index(load_hub(root), index_dir, rebuild=True)
+    assert len(vector_reads) == len(hub_pages())
+
+
+def test_related_json_holds_every_field_of_an_item(indexed) -> None:
+    _root, index_dir = indexed
+    data = related_json(index_dir)
+    for items in related.load(index_dir).values():
+        for item in items:
+            assert json.loads(json.dumps(dataclasses.asdict(item))) == json.loads(json.dumps(related._as_json(item)))
+    assert data["format"] == related.FORMAT and data["version"] == 1

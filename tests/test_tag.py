@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import page, run_kmgen
+from kmgen import suggest_evidence as ev
 from kmgen.hub import load_hub
-from kmgen.suggest import DEFAULT_MIN_CONFIDENCE, Suggester
+from kmgen.suggest import DEFAULT_MIN_CONFIDENCE, PRIOR_WEIGHT, Suggester
 
 PAGES = {
     "playbooks/id-rollout.md": page(
@@ -79,8 +80,11 @@ def test_skips_what_a_page_already_carries_and_its_broader_concepts(hub_root: Pa
     ('translation_of: "p0.md"\n', "translated", "front matter: translation_of"),
 ])
 def test_one_reuse_value_following_the_page_lineage(make_hub, extra: str, expected: str, evidence: str) -> None:
-    pages = {f"p{i}.md": page(f"Page {i}", extra="reuse: adapted\n", body="Adapted and translated.\n")
-             for i in range(3)}
+    # The weights are learnt from the hub, so its pages follow DESIGN.md §4: `adapted`
+    # goes with `based_on`. Most neighbours are adapted; the page's own lineage decides.
+    pages = {f"p{i}.md": page(f"Page {i}", extra="reuse: adapted\nbased_on: [\"p0.md\"]\n",
+                              body="Adapted and translated.\n") for i in (1, 2)}
+    pages["p0.md"] = page("Page 0", extra="reuse: original\n", body="Adapted and translated.\n")
     pages["new.md"] = page("New", extra=extra, body="Some words.\n")
     hub = load_hub(make_hub(pages))
     found = Suggester(hub.taxonomy, hub.documents, hub.tags).suggest("new.md")
@@ -136,3 +140,71 @@ def test_paths_outside_the_hub_are_refused(hub_root: Path, tmp_path: Path) -> No
     stray.write_text(page())
     proc = run_kmgen("tag", str(stray), "--content", str(hub_root))
     assert proc.returncode == 2 and "outside the content folder" in proc.stderr
+
+
+@pytest.mark.parametrize(("word", "folded"), [
+    ("registries", "registry"), ("trainers", "trainer"), ("approaches", "approach"), ("payments", "payment"),
+    ("access", "access"), ("status", "status"), ("basis", "basis"), ("ids", "ids"),
+])
+def test_plural_folding(word: str, folded: str) -> None:
+    assert ev.stem(word) == folded
+
+
+def test_a_singular_in_the_body_finds_a_plural_label(make_hub) -> None:
+    pages = {"team.md": page("Building the service", body="Each developer reviews the code of another.\n"),
+             "other.md": page("Unrelated", extra="sector: [health]\n", body="Clinics and nurses.\n")}
+    hub = load_hub(make_hub(pages))
+    found = {s.concept: s for s in Suggester(hub.taxonomy, hub.documents, hub.tags).suggest("team.md")}
+    assert "body: developer" in found["developers"].words  # the label is 'Developers'
+
+
+def _similar_pages() -> dict[str, str]:
+    """A page sharing many words with near.md (tagged health) and a few with far.md
+    (tagged agriculture); none of them names a sector in its text."""
+    return {
+        "target.md": page("Clinic queues", body="Clinic queues, nurse rosters and waiting rooms in districts.\n"),
+        "near.md": page("Clinic rosters", extra="sector: [health]\n",
+                        body="Clinic queues, nurse rosters and waiting rooms in rural districts.\n"),
+        "far.md": page("Rural rosters", extra="sector: [agriculture]\n",
+                       body="Extension officer rosters in rural districts.\n"),
+        "away.md": page("Something else", extra="sector: [civil-registration]\n", body="Quite unrelated text.\n"),
+    }
+
+
+def test_neighbours_vote_with_their_similarity(make_hub) -> None:
+    hub = load_hub(make_hub(_similar_pages()))
+    suggester = Suggester(hub.taxonomy, hub.documents, hub.tags)
+    near = suggester.neighbours("target.md", set())
+    sims = dict(near)
+    assert sims["near.md"] > sims["far.md"] > 0 and "target.md" not in sims
+    votes = suggester._votes("target.md", near)
+    total = sum(sims.values()) + PRIOR_WEIGHT
+    base = 1 / 3  # each sector is carried by one of the three other tagged pages
+    assert votes["health"] == (pytest.approx((sims["near.md"] + PRIOR_WEIGHT * base) / total), ("near.md",))
+    assert votes["agriculture"] == (pytest.approx((sims["far.md"] + PRIOR_WEIGHT * base) / total), ("far.md",))
+    found = {s.concept: s for s in suggester.suggest("target.md")}
+    assert found["health"].confidence > found["agriculture"].confidence
+    assert found["health"].neighbours == ("near.md",) and not found["health"].words
+
+
+def test_a_page_never_votes_for_its_own_tags(make_hub) -> None:
+    """What the leave-one-out bench relies on: hiding a page's tags (`known`) hides them
+    from the neighbours' votes and from the base rates as well."""
+    pages = _similar_pages()
+    pages["target.md"] = page("Clinic queues", extra="sector: [agriculture]\n",
+                              body="Clinic queues, nurse rosters and waiting rooms in districts.\n")
+    hub = load_hub(make_hub(pages))
+    suggester = Suggester(hub.taxonomy, hub.documents, hub.tags)
+    hidden = {"resource-type": ("guideline",)}
+    found = {s.concept: s for s in suggester.suggest("target.md", known=hidden)}
+    assert all("target.md" not in s.neighbours for s in found.values())
+    assert suggester._votes("target.md", [])["agriculture"][0] == pytest.approx(1 / 3)  # far.md only, of 3
+
+
+def test_the_model_learns_from_the_hub_and_stays_near_its_defaults_when_small() -> None:
+    assert ev.fit([]) == pytest.approx(ev.DEFAULT_WEIGHTS)
+    # Label evidence always right, definition overlap never: the weights move accordingly.
+    rows = [((1.0, 0.0, 1.0, 0.0), True), ((1.0, 0.0, 0.0, 1.0), False)] * 40
+    weights = ev.fit(rows)
+    assert weights[2] > ev.DEFAULT_WEIGHTS[2] and weights[3] < ev.DEFAULT_WEIGHTS[3]
+    assert ev.confidence(weights, (1.0, 0.0, 1.0, 0.0)) > 0.8 > 0.2 > ev.confidence(weights, (1.0, 0.0, 0.0, 1.0))

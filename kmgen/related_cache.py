@@ -1,0 +1,151 @@
+"""What related pages need of each indexed page, kept between runs of `kmgen index`.
+
+Reading a page's body term vector from Whoosh (and, before this cache, a
+doc_frequency per term) was most of the cost of related pages, and it was paid
+for every page after any change. The cache, <index_dir>/related-cache.json,
+keeps for each page what `kmgen.related` needs: title, concepts, the body term
+vector and the surface words of its key terms, keyed by the page's path and
+index fingerprint. A run reads from Whoosh only the pages whose fingerprint is
+new (added, changed, or re-tagged by a taxonomy edit: the fingerprint covers
+the file's hash and its resolved concepts, which the content hash alone would
+miss); deleted pages simply drop out.
+
+The file is derived data like the index: JSON (never pickle), written
+atomically, with a format and version marker and the Whoosh version whose
+analyzer made the terms. A file that is missing, unreadable, of another
+version or of the wrong shape is ignored as a whole, and a malformed entry is
+dropped: either way those pages are read from the index again. A full
+rebuild of the index (`kmgen index --rebuild`) starts the cache afresh too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kmgen import facets
+from kmgen.index import FACET_PREFIX, SCHEMA_VERSION
+from kmgen.index_store import WHOOSH_VERSION
+from kmgen.schema import PAGE_TYPE
+from kmgen.writes import write_atomic
+
+CACHE_FILE = "related-cache.json"
+FORMAT = "kmgen-related-cache"
+VERSION = 1
+MAX_FILE_BYTES = 1024 * 1024 * 1024
+
+Terms = dict[float, list[str]]  # term frequency -> the body terms with that frequency
+
+
+@dataclass
+class Entry:
+    path: str
+    fingerprint: str
+    title: str
+    hub: bool  # a hub page (type: page): counts for term statistics, is never listed
+    concepts: tuple[str, ...]  # sorted; ancestors included, the resource type left out
+    terms: Terms
+    surface: dict[str, str]  # stem -> the word the page uses most, for the stems asked so far
+    body: str | None = field(default=None, compare=False)  # only while a run has it in hand
+
+
+def sync(searcher: Any, cached: Mapping[str, Entry]) -> dict[str, Entry]:
+    """An entry for every page in the index: the cached one where the fingerprint
+    still matches, else read from the index (the only place term vectors are read)."""
+    reader = searcher.reader()
+    out: dict[str, Entry] = {}
+    for docnum, stored in reader.iter_docs():
+        old = cached.get(stored["path"])
+        if old is not None and old.fingerprint == stored.get("fingerprint"):
+            out[old.path] = old
+        else:
+            out[stored["path"]] = read_entry(reader, docnum, stored)
+    return out
+
+
+def read_entry(reader: Any, docnum: int, stored: Mapping[str, Any]) -> Entry:
+    terms: Terms = {}
+    if reader.has_vector(docnum, "body"):
+        for term, tf in reader.vector_as("weight", docnum, "body"):
+            terms.setdefault(float(tf), []).append(term)
+    concepts: set[str] = set()
+    for name, value in stored.items():
+        facet_id = name[len(FACET_PREFIX):]
+        if name.startswith(FACET_PREFIX) and facet_id != facets.RESOURCE_TYPE:
+            concepts.update(cid for cid in str(value).split(",") if cid)
+    path = stored["path"]
+    return Entry(path, str(stored.get("fingerprint", "")), str(stored.get("title", path)),
+                 stored.get("type") == PAGE_TYPE, tuple(sorted(concepts)), terms, {}, str(stored.get("body", "")))
+
+
+# -- the file ------------------------------------------------------------------------
+def load(index_dir: Path) -> dict[str, Entry]:
+    """path -> entry; {} when there is no usable file."""
+    path = Path(index_dir) / CACHE_FILE
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return {}
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not (isinstance(data, dict) and data.get("format") == FORMAT and data.get("version") == VERSION
+            and data.get("schema") == SCHEMA_VERSION and data.get("whoosh") == WHOOSH_VERSION
+            and isinstance(data.get("pages"), dict)):
+        return {}
+    out = {}
+    for key, raw in data["pages"].items():
+        entry = _decode(key, raw)
+        if entry is not None:
+            out[key] = entry
+    return out
+
+
+def save(index_dir: Path, entries: Iterable[Entry]) -> None:
+    pages = {e.path: _encode(e) for e in sorted(entries, key=lambda e: e.path)}
+    data = {"format": FORMAT, "version": VERSION, "schema": SCHEMA_VERSION, "whoosh": WHOOSH_VERSION,
+            "pages": pages}
+    write_atomic(Path(index_dir) / CACHE_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                 .encode("utf-8"))
+
+
+def remove(index_dir: Path) -> None:
+    (Path(index_dir) / CACHE_FILE).unlink(missing_ok=True)
+
+
+def _encode(e: Entry) -> dict[str, Any]:
+    # Terms of one frequency as one space-joined string: JSON parses a few long
+    # strings about seven times faster than the same terms as lists. Whoosh's
+    # tokenizer never puts a space in a term; should one ever, that group is a list.
+    terms = {repr(tf): (words if any(" " in w for w in words) else " ".join(words))
+             for tf, words in sorted(e.terms.items())}
+    return {"fingerprint": e.fingerprint, "title": e.title, "hub": e.hub, "concepts": list(e.concepts),
+            "terms": terms, "surface": e.surface}
+
+
+def _decode(path: Any, raw: Any) -> Entry | None:
+    """An entry, or None when anything about it is not what `_encode` writes."""
+    if not isinstance(raw, dict):
+        return None
+    fingerprint, title, hub = raw.get("fingerprint"), raw.get("title"), raw.get("hub")
+    concepts, groups, surface = raw.get("concepts"), raw.get("terms"), raw.get("surface")
+    if not (isinstance(path, str) and isinstance(fingerprint, str) and fingerprint and isinstance(title, str)
+            and isinstance(hub, bool) and isinstance(concepts, list) and isinstance(groups, dict)
+            and isinstance(surface, dict)
+            and all(isinstance(c, str) for c in concepts)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in surface.items())):
+        return None
+    terms: Terms = {}
+    try:
+        for key, words in groups.items():
+            tf = float(key)
+            if isinstance(words, str):
+                words = words.split(" ")
+            if not (tf >= 1 and isinstance(words, list) and all(isinstance(w, str) for w in words)):
+                return None
+            terms[tf] = words
+    except ValueError:
+        return None
+    return Entry(path, fingerprint, title, hub, tuple(sorted(set(concepts))), terms, surface)
