@@ -9,6 +9,8 @@ own: the index folder holds
                       page's fingerprint, and an HMAC over all of it
     whoosh-<id>/      one generation: a complete Whoosh index
     related.json      related pages (plain JSON, see kmgen.related)
+    related-cache.json  each page's term counts for the next related-pages run
+                      (plain JSON, see kmgen.related_cache; rebuilt when damaged)
     kmgen.lock        held by the one process allowed to write
 
 and a generation is opened only when the manifest's versions match, its
