@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kmgen import facets, fixing
+from kmgen import facets, fixing, frontmatter_edit
 from kmgen import suggest_evidence as ev
 from kmgen.content import Document
 from kmgen.taxonomy import Taxonomy, fold
@@ -352,8 +352,8 @@ def suggest_pages(suggester: Suggester, paths: Iterable[str],
 
 def apply(root: Path, doc: Document, tax: Taxonomy, accepted: Iterable[Suggestion]) -> list[str]:
     """Write accepted suggestions into their facets' keys with the guarded edit
-    (kmgen.fixing); returns the concept ids written. Raises fixing.EditRefused."""
-    changes: dict[str, fixing.Value] = {}
+    (kmgen.fixing); returns the concept ids written. Raises frontmatter_edit.EditRefused."""
+    changes: dict[str, frontmatter_edit.Value] = {}
     added: list[str] = []
     for s in accepted:
         facet = tax.facets[s.facet]

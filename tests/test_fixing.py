@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from conftest import MINI_TAXONOMY, page, run_kmgen
 from kmgen import facets
 from kmgen.content import parse_document
-from kmgen.fixing import EditRefused, canonical_changes, edit_front_matter, set_terms
+from kmgen.fixing import canonical_changes
+from kmgen.frontmatter_edit import EditRefused, edit_front_matter, set_terms
 from kmgen.taxonomy import load_taxonomy
 
 

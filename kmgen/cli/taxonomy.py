@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kmgen import facets, fixing, schema, skos, suggest
+from kmgen import facets, frontmatter_edit, schema, skos, suggest
 from kmgen.cli.common import content_option, echo_json, json_format_option
 from kmgen.hub import Hub, load_hub
 from kmgen.writes import write_atomic
@@ -75,7 +75,7 @@ def tag(paths: tuple[Path, ...], content_dir: Path, min_confidence: float, do_ap
         for rel, items in found.items():
             try:
                 written[rel] = suggest.apply(hub.root, hub.documents[rel], hub.taxonomy, items)
-            except (fixing.EditRefused, OSError) as exc:
+            except (frontmatter_edit.EditRefused, OSError) as exc:
                 refused[rel] = str(exc)
     if fmt == "json":
         echo_json([{"path": rel, "suggestions": [s.as_json() for s in items],
