@@ -65,15 +65,15 @@ class IndexFailure(OSError):
 
 
 class IndexLocked(IndexFailure):
-    pass
+    """Another process holds the writer lock."""
 
 
 class IndexMissing(IndexFailure):
-    pass
+    """No index has been built in this folder yet."""
 
 
 class IndexUntrusted(IndexFailure):
-    pass
+    """The folder's manifest, signature or files do not check out: rebuild from sources."""
 
 
 @dataclass(frozen=True)

@@ -41,17 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh.lang.porter import stem
-from whoosh.support.charset import accent_map as _accent_map
-
 from kmgen import related_cache
-from kmgen.index import open_index
+from kmgen.index import open_index, text_analyzer
 from kmgen.related_cache import Entry, Terms
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
-
-# Whoosh's table maps code points (typed loosely upstream); str.translate wants ints.
-ACCENTS: dict[int, str] = {ord(k) if isinstance(k, str) else k: v for k, v in _accent_map.items()}
 
 RELATED_FILE = "related.json"
 FORMAT = "kmgen-related"
@@ -258,9 +252,6 @@ def _item(page: _Page, other: _Page, score: float, vectors: dict[int, Vector], i
     return RelatedItem(other.path, other.title, round(score, 4), tuple(ordered), tuple(words[t] for t in common))
 
 
-_STEMS: dict[str, str] = {}
-
-
 def _surface_words(entry: Entry, stems: Iterable[str], body_of: Callable[[str], str] | None) -> dict[str, str]:
     """The cached surface words when they cover `stems` (a stem's word depends only
     on the page's text, which the fingerprint pins); else read from the text."""
@@ -272,18 +263,14 @@ def _surface_words(entry: Entry, stems: Iterable[str], body_of: Callable[[str], 
 
 
 def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
-    """Key terms are stems ('registr'); show the word the page uses most for each."""
+    """Key terms are stems ('registr'); show the word the page uses most for each.
+    The index's own analyzer splits and stems the text, so each word maps to the
+    very term the index holds; its character offsets give the word as written."""
     wanted = set(stems)
     seen: Counter[tuple[str, str]] = Counter()
-    for word in body.lower().split():
-        word = word.strip(".,;:!?()[]\"'*_`")
-        key = _STEMS.get(word)
-        if key is None:
-            key = stem(word.translate(ACCENTS))
-            if len(_STEMS) < 200_000:
-                _STEMS[word] = key
-        if key in wanted:
-            seen[(key, word)] += 1
+    for token in text_analyzer()(body, chars=True):
+        if token.text in wanted:
+            seen[(token.text, body[token.startchar:token.endchar].lower())] += 1
     best: dict[str, tuple[int, str]] = {}
     for (key, word), n in seen.items():
         if n > best.get(key, (0, ""))[0]:
