@@ -25,7 +25,7 @@ import pytest
 
 from conftest import page, run_kmgen
 from kmgen.checks import external as ext
-from kmgen.checks.netguard import AddressPolicy, NameNotFound, numeric_host
+from kmgen.checks.netguard import AddressPolicy, NameNotFound, ResolveFailed, numeric_host
 from kmgen.checks.probe import HostGate, ProbeOptions, Result, probe
 from kmgen.hub import load_hub
 
@@ -78,6 +78,7 @@ def _running(tls: ssl.SSLContext | None = None) -> Iterator[Server]:
 
         def _serve(self) -> None:
             host = self.headers.get("Host", "")
+            self.counted = host
             with state.lock:
                 state.requests.append((self.command, self.path, host, self.headers.get("User-Agent", "")))
                 state.in_flight[host] = state.in_flight.get(host, 0) + 1
@@ -85,6 +86,19 @@ def _running(tls: ssl.SSLContext | None = None) -> Iterator[Server]:
             try:
                 state.routes.get(self.path, _status(404))(self)
             finally:
+                self._done()
+
+        def end_headers(self) -> None:
+            # A request stops counting as in flight before its answer leaves. The
+            # client frees its host slot once it has read the answer, so a count
+            # dropped only after sending could still include this request when
+            # the next one arrives: on a loaded machine that read as a peak of 3.
+            self._done()
+            super().end_headers()
+
+        def _done(self) -> None:
+            host, self.counted = getattr(self, "counted", None), None
+            if host is not None:
                 with state.lock:
                     state.in_flight[host] -= 1
 
@@ -334,7 +348,8 @@ def test_missing_names_refused_connections_and_server_errors(server: Server) -> 
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
     server.routes["/err"] = _status(500)
-    assert _probe("http://nowhere.test/") == Result("broken", "the host name nowhere.test does not exist")
+    assert _probe("http://nowhere.test/") == Result("broken", "the host name nowhere.test does not exist",
+                                                    lookup_failed=True)
     assert _probe(f"http://good.test:{closed}/") == Result("broken", "connection refused")
     assert _probe(server.url("/err")) == Result("unknown", "server error 500 Internal Server Error", status=500)
 
@@ -431,6 +446,54 @@ def test_per_host_concurrency_is_capped(server: Server, make_hub) -> None:
     assert report.counts()["ok"] == 15
     assert max(server.peak.values()) <= 2
     assert seen[-1] == (15, 15)
+
+
+@pytest.mark.parametrize("failure", [NameNotFound("x"), ResolveFailed("x: Temporary failure in name resolution")])
+def test_no_name_resolution_at_all_is_could_not_check_and_not_cached(make_hub, tmp_path: Path,
+                                                                      failure: Exception) -> None:
+    def resolver(host: str, port: int) -> list[str]:
+        raise failure
+
+    urls = ["https://example.org/a", "https://docs.example.net/b"]
+    docs = list(load_hub(make_hub({"a.md": page(body=" ".join(f"[x]({u})" for u in urls) + "\n")})).documents.values())
+    cache = tmp_path / "cache.json"
+    report = ext.check(docs, ext.ExternalOptions(probe=ProbeOptions(resolver=resolver), cache=cache))
+    assert [(d.code, d.severity, d.message) for d in report.diagnostics] == [
+        ("KM554", "warning", f"could not check {u}: no host name can be looked up on this machine "
+                             "(DNS is unavailable)") for u in urls]
+    assert json.loads(cache.read_text(encoding="utf-8"))["entries"] == {}
+
+
+def test_a_missing_name_is_broken_and_cached_when_other_names_resolve(make_hub, tmp_path: Path) -> None:
+    def resolver(host: str, port: int) -> list[str]:
+        if host == "example.com":
+            return ["93.184.215.14"]
+        raise NameNotFound(host)
+
+    docs = list(load_hub(make_hub({"a.md": page(body="[x](https://nowhere.example.org/a)\n")})).documents.values())
+    cache = tmp_path / "cache.json"
+    report = ext.check(docs, ext.ExternalOptions(probe=ProbeOptions(resolver=resolver), cache=cache))
+    assert [(d.code, d.message) for d in report.diagnostics] == [
+        ("KM550", "broken link https://nowhere.example.org/a: the host name nowhere.example.org does not exist")]
+    assert list(json.loads(cache.read_text(encoding="utf-8"))["entries"]) == ["https://nowhere.example.org/a"]
+
+
+def test_cli_offline_reports_could_not_check(make_hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from kmgen.cli import main
+
+    def offline(*args: object, **kw: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    root = make_hub({"a.md": page(body="[x](https://example.org/a)\n")})
+    cache = tmp_path / "cache.json"
+    result = CliRunner().invoke(main, ["links", "--external", "--content", str(root), "--cache", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert "a.md:8: KM554 warning: could not check https://example.org/a: no host name" in result.output
+    assert "KM550" not in result.output
+    assert json.loads(cache.read_text(encoding="utf-8"))["entries"] == {}
 
 
 # --- the command ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from urllib.parse import urldefrag, urlsplit
 from kmgen.checks import netguard
 from kmgen.checks.markdown_code import CODE_SPAN, COMMENT, FENCE, blank, closes_fence
 from kmgen.checks.netguard import Blocked
-from kmgen.checks.probe import HostGate, ProbeOptions, Result, probe, target_of
+from kmgen.checks.probe import Deadline, HostGate, ProbeOptions, Result, probe, target_of, within
 from kmgen.content import Document
 from kmgen.diagnostics import Diagnostic
 from kmgen.writes import write_atomic
@@ -56,6 +56,9 @@ class ExternalOptions:
     cache: Path | None = DEFAULT_CACHE  # None: no cache
     ttl_ok: float = 24 * 3600.0
     ttl_other: float = 3600.0
+    # A name that always exists (RFC 2606), looked up only after a lookup failed,
+    # to tell "this host does not exist" from "no name resolves on this machine".
+    reference_host: str = "example.com"
 
 
 @dataclass(frozen=True)
@@ -183,16 +186,39 @@ def check_urls(urls: list[str], options: ExternalOptions,
     report = progress or (lambda _done, _total: None)
     report(done, len(urls))
     gate = HostGate(options.per_host)
+    fresh: dict[str, Result] = {}
     with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="kmgen-link") as pool:
         futures = {pool.submit(probe, url, options.probe, gate): url for url in _interleaved(todo)}
         for future in as_completed(futures):
-            url = futures[future]
-            results[url] = future.result()
-            cache.put(url, results[url])
+            fresh[futures[future]] = future.result()
             done += 1
             report(done, len(urls))
+    for url, result in _without_name_service(fresh, options).items():
+        results[url] = result
+        if result.kind != NO_NAME_SERVICE.kind or result.detail != NO_NAME_SERVICE.detail:
+            cache.put(url, result)
     cache.save()
     return results, len(todo), cached
+
+
+NO_NAME_SERVICE = Result("unknown", "no host name can be looked up on this machine (DNS is unavailable)")
+
+
+def _without_name_service(fresh: dict[str, Result], options: ExternalOptions) -> dict[str, Result]:
+    """Failed lookups become "could not check" when no name resolves at all:
+    offline, every host would otherwise be reported (and cached) as broken."""
+    if not any(r.lookup_failed for r in fresh.values()) or _names_resolve(options):
+        return fresh
+    return {url: NO_NAME_SERVICE if r.lookup_failed else r for url, r in fresh.items()}
+
+
+def _names_resolve(options: ExternalOptions) -> bool:
+    clock = Deadline(options.probe.timeout)
+    clock.start()
+    try:
+        return bool(within(clock, lambda: options.probe.resolver(options.reference_host, 443)))
+    except Exception:  # any failure to answer means the same: no name service
+        return False
 
 
 def _offline_verdict(url: str, options: ProbeOptions) -> Result | None:
@@ -253,7 +279,7 @@ class ResultCache:
                       str(entry.get("final_url", "")), int(entry.get("status", 0) or 0))  # type: ignore[call-overload]
 
     def put(self, url: str, result: Result) -> None:
-        entry = {k: v for k, v in asdict(result).items() if k != "bytes_read"}
+        entry = {k: v for k, v in asdict(result).items() if k not in ("bytes_read", "lookup_failed")}
         with self._lock:
             self._entries[url] = {**entry, "checked": self._now}
 

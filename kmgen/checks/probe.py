@@ -47,6 +47,9 @@ class Result:
     final_url: str = ""  # for "redirected": the address to link instead
     status: int = 0
     bytes_read: int = 0
+    # The host name did not resolve: broken or unknown only if name resolution
+    # works at all on this machine, which the caller decides (see external).
+    lookup_failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,9 @@ def probe(url: str, options: ProbeOptions, gate: HostGate) -> Result:
     except Blocked as exc:
         return Result("blocked", str(exc))
     except NameNotFound as exc:
-        return Result("broken", f"the host name {exc} does not exist")
+        return Result("broken", f"the host name {exc} does not exist", lookup_failed=True)
     except ResolveFailed as exc:
-        return Result("unknown", f"DNS lookup failed ({exc})")
+        return Result("unknown", f"DNS lookup failed ({exc})", lookup_failed=True)
     except ConnectionRefusedError:
         return Result("broken", "connection refused")
     except ssl.SSLCertVerificationError as exc:
@@ -210,13 +213,13 @@ def _hop(url: str, method: str, options: ProbeOptions, gate: HostGate, clock: De
         target = target_of(url)
         with gate.slot(target.host):
             clock.start()
-            ips = _within(clock, lambda: netguard.vet(target.host, target.port, options.resolver, options.policy))
+            ips = within(clock, lambda: netguard.vet(target.host, target.port, options.resolver, options.policy))
             return _exchange(target, ips, method, options, clock)
     except Blocked as exc:
         raise exc if first else Blocked(f"redirects to {url}: {exc}") from None
 
 
-def _within(clock: Deadline, work: Callable[[], T]) -> T:
+def within(clock: Deadline, work: Callable[[], T]) -> T:
     """Run `work` (a DNS lookup, which has no timeout of its own) within the deadline."""
     box: dict[str, T | Exception] = {}
 
