@@ -314,13 +314,13 @@ def test_cli_errors_stop_the_build_and_a_good_build_keeps_the_previous_release(m
     proc = run_kmgen(*args)
     assert proc.returncode == 1
     assert "bad.md:7: KM210 error: unknown field 'sumary' (did you mean 'summary'?)" in proc.stdout
-    assert proc.stdout.strip().endswith("2 files, 1 errors, 0 warnings")  # as `kmgen check` reports it
-    assert f"build stopped (check): 1 errors in the content; {site} was not changed" in proc.stderr
+    assert proc.stdout.strip().endswith("2 files, 1 error, 0 warnings")  # as `kmgen check` reports it
+    assert f"build stopped (check): 1 error in the content; {site} was not changed" in proc.stderr
     assert (site / "marker.txt").read_text() == "release 1"
     (root / "bad.md").unlink()
     ok = run_kmgen(*args)
     assert ok.returncode == 0, ok.stderr
-    assert "published 1 pages and " in ok.stdout and f"previous release in {site}.previous" in ok.stdout
+    assert "published 1 page and " in ok.stdout and f"previous release in {site}.previous" in ok.stdout
     assert (site / "good.html").is_file()
     assert (tmp_path / "site.previous" / "marker.txt").read_text() == "release 1"
 

@@ -16,11 +16,11 @@ def test_check_text_output_and_exit_codes(make_hub, tmp_path: Path) -> None:
     proc = run_kmgen("check", str(root))
     assert proc.returncode == 1
     assert "bad.md:7: KM210 error: unknown field 'sumary' (did you mean 'summary'?)" in proc.stdout
-    assert proc.stdout.strip().endswith("2 files, 1 errors, 0 warnings")
+    assert proc.stdout.strip().endswith("2 files, 1 error, 0 warnings")
     (root / "bad.md").unlink()
     ok = run_kmgen("check", str(root))
     assert ok.returncode == 0, ok.stdout
-    assert "1 files, 0 errors, 0 warnings" in ok.stdout
+    assert "1 file, 0 errors, 0 warnings" in ok.stdout
 
 
 def test_check_json_and_github(make_hub) -> None:
@@ -73,3 +73,21 @@ def test_help_has_examples() -> None:
     for cmd in ("check", "new"):
         out = run_kmgen(cmd, "--help").stdout
         assert "Example" in out, cmd
+
+
+def test_summary_counts_every_file_looked_at_and_the_unreadable_ones(make_hub) -> None:
+    root = make_hub({"good.md": page(), "latin1.md": page().encode("utf-8") + b"caf\xe9\n",
+                     "sub/huge.md": page(body="x" * (2 * 1024 * 1024))})
+    proc = run_kmgen("check", "--content", str(root))
+    assert proc.returncode == 1
+    printed = proc.stdout.splitlines()[:-1]
+    assert {line.split(":")[0] for line in printed} == {"latin1.md", "sub/huge.md"}
+    assert proc.stdout.splitlines()[-1] == f"3 files (2 could not be read), {len(printed)} errors, 0 warnings"
+
+
+def test_error_count_equals_the_printed_list_when_a_line_repeats_a_link(make_hub, tmp_path: Path) -> None:
+    root = make_hub({"a.md": page(body="[x](gone.md) and again [x](gone.md), [y](gone.md)\n")})
+    proc = run_kmgen("check", "--content", str(root))
+    printed = proc.stdout.splitlines()[:-1]
+    assert len(printed) >= 1 and len(set(printed)) == len(printed)
+    assert proc.stdout.splitlines()[-1] == f"1 file, {len(printed)} error{'s' if len(printed) > 1 else ''}, 0 warnings"

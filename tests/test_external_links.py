@@ -530,7 +530,7 @@ def test_cli_end_to_end_without_network(server: Server, make_hub, tmp_path: Path
          "(link only to public http(s) addresses)"),
         ("b.md:8: KM550 error: broken link https://example.org/gone: 404 Not Found "
          "(fix the address or remove the link)"),
-        "2 files, 4 errors, 1 warnings",
+        "2 files, 4 errors, 1 warning",
     ]
     assert "checked 5/5 URLs" in proc.stderr
     assert "5 URLs: 1 ok, 1 broken, 1 redirected, 2 blocked (0 fetched, 3 from cache)" in proc.stderr
@@ -562,7 +562,7 @@ def test_cli_retry_later_and_unknown_do_not_fail(make_hub, tmp_path: Path) -> No
          "(open it in a browser; a later run may succeed)"),
         ("a.md:8: KM553 note: https://example.org/busy: the server asked to retry later (429 Too Many Requests) "
          "(not a broken link; the next run checks it again)"),
-        "1 files, 0 errors, 1 warnings, 1 notes",
+        "1 file, 0 errors, 1 warning, 1 note",
     ]
     assert "Example" in run_kmgen("links", "--help").stdout
 

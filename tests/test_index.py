@@ -275,7 +275,7 @@ def test_kmgen_index_reports_what_changed(make_hub, tmp_path: Path) -> None:
     proc = run_kmgen("index", "--content", str(root), "--index-dir", str(index_dir), check=True)
     assert proc.stdout.startswith(f"indexed 2 pages in {index_dir}: rebuilt (there is no index yet); "
                                   "related pages for 0 pages")
-    assert "1 pages with errors or marked draft were left out" in proc.stderr
+    assert "1 page with errors or marked draft was left out" in proc.stderr
     proc = run_kmgen("index", "--content", str(root), "--index-dir", str(index_dir), check=True)
     assert "0 added, 0 updated, 0 removed, 2 unchanged" in proc.stdout
     proc = run_kmgen("index", "--content", str(root), "--index-dir", str(index_dir), "--rebuild", check=True)

@@ -99,7 +99,7 @@ def test_text_output(hub_root: Path) -> None:
     lines = proc.stdout.splitlines()
     assert lines[0] == "guidelines/farm-payments.md"
     assert any(line.strip().split("  ")[1] == "building_blocks: payments (Payments)" for line in lines[1:-1])
-    assert lines[-1].startswith("1 pages, ")
+    assert lines[-1].startswith("1 page, ")
 
 
 def test_apply_writes_accepted_suggestions_with_the_guarded_edit(hub_root: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kmgen.cli.common import content_option, emit_diagnostics, format_option, index_option, progress
+from kmgen.cli.common import content_option, emit_diagnostics, format_option, index_option, plural, progress
 
 
 def register(main: click.Group) -> None:
@@ -47,17 +47,20 @@ def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path,
         report = publish(content_dir, site_dir, config_file, index_dir,
                          progress=lambda items: progress(items, "Loading pages"))
     except BuildStopped as stop:
+        message = stop.message
         if stop.diagnostics:
-            emit_diagnostics(stop.diagnostics, fmt, stop.files, content_dir)
+            counts = emit_diagnostics(stop.diagnostics, fmt, stop.files, content_dir)
+            if stop.stage == "check":  # the count of the list just printed, not of the raw one
+                message = f"{plural(counts['error'], 'error')} in the content"
         for line in stop.details:
             click.echo(f"  {line}", err=True)
-        click.echo(f"build stopped ({stop.stage}): {stop.message}; {site_dir} was not changed", err=True)
+        click.echo(f"build stopped ({stop.stage}): {message}; {site_dir} was not changed", err=True)
         raise SystemExit(1) from None
     warnings = sum(1 for d in report.diagnostics if d.severity == "warning")
     if warnings:
-        click.echo(f"{warnings} warnings (run 'kmgen check' to see them)", err=True)
+        click.echo(f"{plural(warnings, 'warning')} (run 'kmgen check' to see them)", err=True)
     kept = f"; previous release in {report.previous}" if report.previous else ""
-    click.echo(f"published {report.pages} pages and {report.generated} generated pages "
-               f"({report.files} files) to {site_dir}{kept}")
+    click.echo(f"published {plural(report.pages, 'page')} and {plural(report.generated, 'generated page')} "
+               f"({plural(report.files, 'file')}) to {site_dir}{kept}")
     if not report.indexed:
         click.echo("note: search index not built (kmgen.index is not available)", err=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
 from kmgen import checks, scaffold, schema
-from kmgen.cli.common import emit_diagnostics, format_option, progress, root_and_filter, selected
+from kmgen.cli.common import emit_diagnostics, format_option, page_counts, progress, root_and_filter, selected
 from kmgen.hub import load_hub
 
 
@@ -42,15 +43,17 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
     if fix:
         from kmgen.fixing import fix_hub
 
-        changed = fix_hub(hub)
+        # Only the pages asked for are edited, however many the hub holds.
+        chosen = {p: d for p, d in hub.documents.items() if selected(p, wanted)}
+        changed = fix_hub(dataclasses.replace(hub, documents=chosen))
         for rel in changed:
             click.echo(f"fixed {rel}", err=True)
         if changed:
             hub = load_hub(root)
     diags = checks.run(hub, checks.CheckOptions(strict_freshness=strict_freshness))
     shown = [d for d in diags if selected(d.path, wanted)]
-    files = len([p for p in hub.documents if selected(p, wanted)])
-    counts = emit_diagnostics(shown, fmt, files, root)
+    files, unreadable = page_counts(hub, wanted)
+    counts = emit_diagnostics(shown, fmt, files, root, unreadable)
     raise SystemExit(1 if counts["error"] else 0)
 
 

@@ -6,9 +6,18 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from kmgen import duplicates, index_store, related, search
-from kmgen.cli.common import content_option, echo_json, index_option, json_format_option, progress
+from kmgen.cli.common import (
+    content_option,
+    echo_json,
+    index_option,
+    json_format_option,
+    plural,
+    progress,
+    root_and_filter,
+)
 from kmgen.hub import load_hub
 from kmgen.index import SCHEMA_VERSION, IndexFailure, IndexStats, build_index, open_index
 from kmgen.taxonomy import TAXONOMY_FILE, Taxonomy, load_taxonomy
@@ -74,15 +83,16 @@ def index_command(content_dir: Path, index_dir: Path, rebuild: bool) -> None:
                    "kmgen front matter without errors and must not be a draft; "
                    f"run 'kmgen check --content {content_dir}' to see why", err=True)
     elif left_out:
-        click.echo(f"note: {left_out} pages with errors or marked draft were left out "
+        were = "was" if left_out == 1 else "were"
+        click.echo(f"note: {plural(left_out, 'page')} with errors or marked draft {were} left out "
                    f"(run 'kmgen check --content {content_dir}' to see why)", err=True)
 
 
 def _summary(stats: IndexStats, index_dir: Path) -> str:
     how = f"rebuilt ({stats.reason})" if stats.rebuilt else (
         f"{stats.added} added, {stats.updated} updated, {stats.removed} removed, {stats.unchanged} unchanged")
-    return (f"indexed {stats.documents} pages in {index_dir}: {how}; related pages for {stats.related} pages "
-            f"({stats.seconds:.1f} s)")
+    return (f"indexed {plural(stats.documents, 'page')} in {index_dir}: {how}; "
+            f"related pages for {plural(stats.related, 'page')} ({stats.seconds:.1f} s)")
 
 
 @click.command("search")
@@ -137,7 +147,7 @@ def _print_results(results: search.SearchResults, pages: int, facet_specs: tuple
         return
     where = f" with {', '.join(facet_specs)}" if facet_specs else ""
     shown = f", showing {len(results.hits)}" if len(results.hits) < results.total else ""
-    click.echo(f"{results.total} results for {results.query!r}{where}{shown}")
+    click.echo(f"{plural(results.total, 'result')} for {results.query!r}{where}{shown}")
     for n, hit in enumerate(results.hits, 1):
         click.echo(f"\n{n:>2}. {hit.title}  [{hit.type}]\n    {hit.path}")
         if hit.snippet:
@@ -164,7 +174,7 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
       kmgen related content/case-studies/niue-civil-registration.md
       kmgen related case-studies/niue-civil-registration.md --format json
     """
-    rel = _content_path(page_path, content_dir)
+    rel, content_dir, index_dir = _content_path(page_path, content_dir, index_dir)
     manifest, reason = index_store.read_manifest(index_dir, SCHEMA_VERSION)
     if manifest is None:
         _fail(IndexFailure(f"no usable index in {index_dir} ({reason}); run 'kmgen index' first"))
@@ -187,15 +197,18 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
         click.echo(f"{n:>2}. {item.title} ({item.path})  score {item.score:.2f}\n    {'; '.join(reasons)}")
 
 
-def _content_path(page_path: str, content_dir: Path) -> str:
-    """A page given as a file path (content/x.md) or as a content path (x.md)."""
+def _content_path(page_path: str, content_dir: Path, index_dir: Path) -> tuple[str, Path, Path]:
+    """A page given as a file path (content/x.md, from anywhere) or as a content path
+    (x.md); returns it as a content path, with the hub's content and index folders.
+    A hub found from the file keeps its index where `kmgen index` run there puts it."""
     given = Path(page_path)
-    if given.exists():
-        try:
-            return given.resolve().relative_to(content_dir.resolve()).as_posix()
-        except ValueError:
-            pass
-    return given.as_posix().removeprefix("./")
+    if not given.is_file():
+        return given.as_posix().removeprefix("./"), content_dir, index_dir
+    root, wanted = root_and_filter((given,), content_dir)
+    context = click.get_current_context()
+    if root.resolve() != content_dir.resolve() and context.get_parameter_source("index_dir") == ParameterSource.DEFAULT:
+        index_dir = root.parent / index_dir
+    return next(iter(wanted or {""})), root, index_dir
 
 
 @click.command("duplicates")
@@ -227,4 +240,4 @@ def duplicates_command(index_dir: Path, threshold: float, fmt: str) -> None:
         return
     for p in pairs:
         click.echo(f"{p.similarity:.2f}  {p.a}  <->  {p.b}\n      {p.kind}: {p.describe()}")
-    click.echo(f"{len(pairs)} duplicate pairs among {pages} indexed pages")
+    click.echo(f"{plural(len(pairs), 'duplicate pair')} among {plural(pages, 'indexed page')}")

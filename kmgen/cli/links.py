@@ -11,7 +11,15 @@ import click
 from kmgen.checks import CheckOptions
 from kmgen.checks import external as ext
 from kmgen.checks.probe import ProbeOptions
-from kmgen.cli.common import content_option, emit_diagnostics, format_option, root_and_filter, selected
+from kmgen.cli.common import (
+    content_option,
+    emit_diagnostics,
+    format_option,
+    page_counts,
+    plural,
+    root_and_filter,
+    selected,
+)
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub, load_hub
 
@@ -64,8 +72,8 @@ def links(paths: tuple[Path, ...], external: bool, fmt: str, timeout: float, max
         report = ext.check(docs, options, progress=_progress)
         diags.extend(report.diagnostics)
         _summary(report)
-    files = len([p for p in hub.documents if selected(p, wanted)])
-    counts = emit_diagnostics(diags, fmt, files, root)
+    files, unreadable = page_counts(hub, wanted)
+    counts = emit_diagnostics(diags, fmt, files, root, unreadable)
     raise SystemExit(1 if counts["error"] else 0)
 
 
@@ -89,5 +97,5 @@ def _progress(done: int, total: int) -> None:
 def _summary(report: ext.Report) -> None:
     counts = report.counts()
     parts = ", ".join(f"{n} {kind.replace('-', ' ')}" for kind, n in counts.items() if n)
-    click.echo(f"{len(report.results)} URLs: {parts or 'none found'} "
+    click.echo(f"{plural(len(report.results), 'URL')}: {parts or 'none found'} "
                f"({report.fetched} fetched, {report.cached} from cache)", err=True)

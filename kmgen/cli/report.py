@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import click
 
-from kmgen.cli.common import content_option, echo_json, json_format_option, progress
+from kmgen.cli.common import content_option, echo_json, json_format_option, progress, root_and_filter, selected
 from kmgen.hub import Hub, load_hub
 
 
@@ -28,20 +29,27 @@ def report() -> None:
     """
 
 
-def _load(content_dir: Path) -> Hub:
+def _load(paths: tuple[Path, ...], content_dir: Path) -> tuple[Hub, set[str] | None]:
+    """The whole hub (a report on some pages still reads them in the hub's context)
+    and the pages chosen within it."""
+    content_dir, wanted = root_and_filter(paths, content_dir)
     if not content_dir.is_dir():
         raise click.UsageError(f"content folder not found: {content_dir} (run from the hub's folder or pass --content)")
-    return load_hub(content_dir, progress=lambda items: progress(items, "Loading pages"))
+    return load_hub(content_dir, progress=lambda items: progress(items, "Loading pages")), wanted
+
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
 @report.command()
+@paths_argument
 @content_option
 @json_format_option
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Report as of this date (YYYY-MM-DD) instead of today.")
 @click.option("--within", type=click.IntRange(min=0), default=30, show_default=True,
               help="List pages due for review within this many days as 'due soon'.")
-def freshness(content_dir: Path, fmt: str, today: dt.datetime | None, within: int) -> None:
+def freshness(paths: tuple[Path, ...], content_dir: Path, fmt: str, today: dt.datetime | None, within: int) -> None:
     """Pages past their review date, due soon, without a review date, and stale translations.
 
     Overdue pages come oldest first with their owner, due date and days
@@ -54,11 +62,18 @@ def freshness(content_dir: Path, fmt: str, today: dt.datetime | None, within: in
       kmgen report freshness
       kmgen report freshness --within 60 --format json
       kmgen report freshness --today 2027-01-01
+      kmgen report freshness content/playbooks
     """
     from kmgen.reports import freshness as fr
 
-    hub = _load(content_dir)
+    hub, wanted = _load(paths, content_dir)
     result = fr.build(hub, today.date() if today else dt.date.today(), within)
+    if wanted is not None:
+        result = dataclasses.replace(
+            result, overdue=tuple(r for r in result.overdue if selected(r.path, wanted)),
+            due_soon=tuple(r for r in result.due_soon if selected(r.path, wanted)),
+            missing=tuple(r for r in result.missing if selected(r.path, wanted)),
+            translations=tuple(t for t in result.translations if selected(t.path, wanted)))
     if fmt == "json":
         echo_json(fr.to_json(result))
     else:
@@ -66,6 +81,7 @@ def freshness(content_dir: Path, fmt: str, today: dt.datetime | None, within: in
 
 
 @report.command()
+@paths_argument
 @content_option
 @click.option("--facets", "facet_list", default="building-block,audience,resource-type", show_default=True,
               help="Two or three facets (ids, front-matter keys or labels), comma-separated: rows, columns, "
@@ -76,7 +92,8 @@ def freshness(content_dir: Path, fmt: str, today: dt.datetime | None, within: in
               show_default=True, help="text for people, json for machines, markdown for a page or an issue.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Count pages overdue for review as of this date (YYYY-MM-DD).")
-def coverage(content_dir: Path, facet_list: str, depth: int, fmt: str, today: dt.datetime | None) -> None:
+def coverage(paths: tuple[Path, ...], content_dir: Path, facet_list: str, depth: int, fmt: str,
+             today: dt.datetime | None) -> None:
     """The inventory matrix: accepted resources per combination of facet concepts.
 
     Each cell counts the resources tagged with both (or all three) concepts, or
@@ -88,15 +105,16 @@ def coverage(content_dir: Path, facet_list: str, depth: int, fmt: str, today: dt
       kmgen report coverage
       kmgen report coverage --facets building-block,audience
       kmgen report coverage --facets sector,type --depth 2 --format json
+      kmgen report coverage content/case-studies
     """
     from kmgen.reports import coverage as cov
 
-    hub = _load(content_dir)
+    hub, wanted = _load(paths, content_dir)
     try:
         axes = cov.parse_facets(hub.taxonomy, facet_list)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--facets") from None
-    matrix = cov.build(hub.resources(), hub.tags, hub.taxonomy, axes, depth,
+    matrix = cov.build([d for d in hub.resources() if selected(d.path, wanted)], hub.tags, hub.taxonomy, axes, depth,
                        today.date() if today else dt.date.today())
     if fmt == "json":
         echo_json(cov.to_json(matrix))

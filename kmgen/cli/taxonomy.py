@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kmgen import facets, frontmatter_edit, schema, skos, suggest
-from kmgen.cli.common import content_option, echo_json, json_format_option
+from kmgen.cli.common import content_option, echo_json, json_format_option, plural, root_and_filter, selected
 from kmgen.hub import Hub, load_hub
 from kmgen.writes import write_atomic
 
@@ -24,24 +24,13 @@ def _hub(content_dir: Path) -> Hub:
     return load_hub(content_dir)
 
 
-def _pages(hub: Hub, paths: tuple[Path, ...]) -> list[str]:
-    """Content-relative paths of the resource pages named (files or folders); all by default."""
+def _pages(hub: Hub, wanted: set[str] | None) -> list[str]:
+    """Content-relative paths of the resource pages chosen (files or folders); all by default."""
     candidates = sorted(p for p, d in hub.documents.items() if d.has_front_matter and d.get("type") != schema.PAGE_TYPE)
-    if not paths:
-        return candidates
-    base = hub.root.resolve()
-    chosen: list[str] = []
-    for p in paths:
-        resolved = p.resolve()
-        if not resolved.is_relative_to(base):
-            raise click.UsageError(f"{p} is outside the content folder {hub.root}")
-        rel = resolved.relative_to(base).as_posix()
-        prefix = "" if rel == "." else rel + "/"
-        found = [c for c in candidates if c == rel or (resolved.is_dir() and c.startswith(prefix))]
-        if not found:
-            raise click.UsageError(f"{p} is not a page kmgen can tag (a resource with front matter)")
-        chosen.extend(c for c in found if c not in chosen)
-    return chosen
+    for choice in sorted(wanted or ()):
+        if not any(selected(c, {choice}) for c in candidates):
+            raise click.UsageError(f"{hub.root / choice} is not a page kmgen can tag (a resource with front matter)")
+    return [c for c in candidates if selected(c, wanted)]
 
 
 @click.command()
@@ -65,8 +54,9 @@ def tag(paths: tuple[Path, ...], content_dir: Path, min_confidence: float, do_ap
       kmgen tag content/playbooks --format json
       kmgen tag --apply --min-confidence 0.7
     """
-    hub = _hub(content_dir)
-    chosen = _pages(hub, paths)
+    root, wanted = root_and_filter(paths, content_dir)
+    hub = _hub(root)
+    chosen = _pages(hub, wanted)
     suggester = suggest.Suggester(hub.taxonomy, hub.documents, hub.tags)
     found = suggest.suggest_pages(suggester, chosen, min_confidence)
     written: dict[str, list[str]] = {}
@@ -100,9 +90,9 @@ def _print_suggestions(found: dict[str, list[suggest.Suggestion]], written: dict
         if rel in refused:
             click.echo(f"  not written: {refused[rel]}", err=True)
     total = sum(len(v) for v in found.values())
-    summary = f"{len(found)} pages, {total} suggestions"
+    summary = f"{plural(len(found), 'page')}, {plural(total, 'suggestion')}"
     if applied:
-        summary += f", {sum(len(v) for v in written.values())} written, {len(refused)} pages refused"
+        summary += f", {sum(len(v) for v in written.values())} written, {plural(len(refused), 'page')} refused"
     click.echo(summary)
 
 
@@ -213,4 +203,4 @@ def unused(content_dir: Path, fmt: str) -> None:
         for cid in ids:
             click.echo(f"  {cid:<38} {tax.concepts[cid].label}")
     total = sum(len(v) for v in gaps.values())
-    click.echo(f"{total} of {len(tax.concepts)} concepts have no pages")
+    click.echo(f"{total} of {plural(len(tax.concepts), 'concept')} {'has' if total == 1 else 'have'} no pages")
