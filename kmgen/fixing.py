@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from kmgen import facets
 from kmgen.content import Document, parse_document
 from kmgen.diagnostics import Diagnostic
-from kmgen.frontmatter_edit import EditRefused, Value, edit_front_matter
+from kmgen.frontmatter_edit import EditRefused, Value, edit_front_matter, remove_leading_blank_lines
 from kmgen.hub import Hub
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
@@ -39,14 +39,14 @@ def canonical_changes(doc: Document, tax: Taxonomy) -> dict[str, Value]:
 
 
 def planned_edit(root: Path, doc: Document, tax: Taxonomy, changes: Mapping[str, Value],
-                 added: Sequence[str] = ()) -> tuple[bytes, bytes]:
+                 added: Sequence[str] = (), tidy: bool = False) -> tuple[bytes, bytes]:
     """(current bytes, edited bytes) of `doc`'s file. Refuses when the file changed
     since it was loaded, or when the edited page would not carry exactly the same
-    concepts plus `added`."""
+    concepts plus `added`. `tidy` also removes blank lines before the front matter."""
     data = (root / doc.path).read_bytes()
     if hashlib.sha256(data).hexdigest() != doc.content_hash:
         raise EditRefused("the file changed since it was read")
-    out = edit_front_matter(data, changes, doc.path)
+    out = edit_front_matter(remove_leading_blank_lines(data, doc.path) if tidy else data, changes, doc.path)
     if out != data:
         new, _diags = parse_document(doc.path, out)
         if new is None or _concepts(new, tax) != _concepts(doc, tax) | set(added):
@@ -60,11 +60,12 @@ def _concepts(doc: Document, tax: Taxonomy) -> set[str]:
 
 
 def _rewritable(hub: Hub) -> Iterator[tuple[str, Document, dict[str, Value]]]:
-    """Pages with non-canonical terms and their changes, in path order: one list for
-    `fix_hub` to rewrite and `check` to report on, so the two never disagree."""
+    """Pages `--fix` would change (non-canonical terms, blank lines before the front
+    matter) and their field changes, in path order: one list for `fix_hub` to
+    rewrite and `check` to report on, so the two never disagree."""
     for rel, doc in sorted(hub.documents.items()):
         changes = canonical_changes(doc, hub.taxonomy)
-        if changes:
+        if changes or doc.front_matter_start > 1:
             yield rel, doc, changes
 
 
@@ -75,7 +76,7 @@ def fix_hub(hub: Hub) -> list[str]:
     changed: list[str] = []
     for rel, doc, changes in _rewritable(hub):
         try:
-            data, out = planned_edit(hub.root, doc, hub.taxonomy, changes)
+            data, out = planned_edit(hub.root, doc, hub.taxonomy, changes, tidy=True)
         except (EditRefused, OSError):
             continue
         if out != data:
@@ -89,12 +90,14 @@ def check(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for rel, doc, changes in _rewritable(hub):
         try:
-            planned_edit(hub.root, doc, hub.taxonomy, changes)
+            planned_edit(hub.root, doc, hub.taxonomy, changes, tidy=True)
         except OSError:
             continue
         except EditRefused as exc:
-            key = next(iter(changes))
-            diags.append(Diagnostic(rel, doc.line_of(key), "KM320", "note",
-                                    f"kmgen check --fix cannot rewrite the terms of '{key}' here: {exc}",
-                                    "write the canonical ids by hand", key))
+            key = next(iter(changes), None)
+            what = f"the terms of '{key}'" if key else "the blank lines before the front matter"
+            diags.append(Diagnostic(rel, doc.line_of(key) if key else 1, "KM320", "note",
+                                    f"kmgen check --fix cannot rewrite {what} here: {exc}",
+                                    "write the canonical ids by hand" if key else "delete the blank lines by hand",
+                                    key))
     return diags

@@ -66,14 +66,16 @@ class _Source:
         return "\r\n" if self.text[:offset].endswith("\r\n") else "\n"
 
 
-def _split(data: bytes) -> _Source:
+def _split(data: bytes, start_line: int = 1) -> _Source:
+    """`start_line`: the 1-based line of the opening fence, as the loader found it."""
     bom = _BOM if data.startswith(_BOM) else b""
     try:
         text = data[len(bom):].decode("utf-8")
     except UnicodeDecodeError:
         raise EditRefused("the file is not valid UTF-8") from None
-    first_end = text.find("\n")
-    if first_end < 0 or text[:first_end].rstrip() != "---":
+    fence_start = _line_offset(text, start_line)
+    first_end = text.find("\n", fence_start)
+    if fence_start < 0 or first_end < 0 or text[fence_start:first_end].rstrip() != "---":
         raise EditRefused("the file has no front matter")
     pos = first_end + 1
     yaml_starts: list[int] = []
@@ -83,7 +85,7 @@ def _split(data: bytes) -> _Source:
     while True:
         end = text.find("\n", pos)
         line = text[pos:len(text) if end < 0 else end].removesuffix("\r")
-        if line.rstrip(" \t") == "---":
+        if line.rstrip(" \t") in ("---", "..."):
             break
         if end < 0:
             raise EditRefused("the front matter has no closing '---' line")
@@ -97,6 +99,16 @@ def _split(data: bytes) -> _Source:
     if not lines:
         yaml_starts, text_starts = [0], [pos]
     return _Source(bom, text, first_end + 1, pos, "\n".join(lines) + "\n", yaml_starts, text_starts)
+
+
+def _line_offset(text: str, line: int) -> int:
+    """Offset of the start of 1-based `line`, or -1 when the text is shorter."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return -1
+    return offset
 
 
 @dataclass
@@ -287,7 +299,7 @@ def edit_front_matter(data: bytes, changes: Mapping[str, Value], rel: str = "pag
     old, _diags = parse_document(rel, data)
     if old is None or not old.has_front_matter:
         raise EditRefused("the file does not load")
-    src = _split(data)
+    src = _split(data, old.front_matter_start)
     entries = _entries(src)
     expected = dict(old.fields)
     edits: list[Edit] = []
@@ -307,6 +319,26 @@ def edit_front_matter(data: bytes, changes: Mapping[str, Value], rel: str = "pag
     return out
 
 
+def remove_leading_blank_lines(data: bytes, rel: str = "page.md") -> bytes:
+    """`data` without the blank lines before its opening fence (KM140), or `data`
+    itself when there are none. Raises EditRefused unless the result reads as
+    the same fields and body, byte for byte from the fence on."""
+    old, _diags = parse_document(rel, data)
+    if old is None or not old.has_front_matter:
+        raise EditRefused("the file does not load")
+    if old.front_matter_start == 1:
+        return data
+    bom = _BOM if data.startswith(_BOM) else b""
+    text = data[len(bom):].decode("utf-8")
+    rest = text[_line_offset(text, old.front_matter_start):]
+    out = bom + rest.encode("utf-8")
+    new, _diags = parse_document(rel, out)
+    if (new is None or new.front_matter_start != 1 or dict(new.fields) != dict(old.fields)
+            or new.body != old.body or not text.endswith(rest)):
+        raise EditRefused("removing the blank lines would change what the page means")
+    return out
+
+
 def set_terms(data: bytes, key: str, values: Value) -> bytes:
     """`data` with front-matter `key` holding `values` (added as the last key if absent)."""
     return edit_front_matter(data, {key: values})
@@ -318,7 +350,7 @@ def _verify(rel: str, src: _Source, out: bytes, old: Document, expected: dict[st
         raise EditRefused("the edited file would not load")
     if list(new.fields) != list(expected) or dict(new.fields) != expected:
         raise EditRefused("the edited front matter would not read as intended")
-    after = _split(out)
+    after = _split(out, new.front_matter_start)
     if (after.bom != src.bom or after.text[:after.fm_start] != src.text[:src.fm_start]
             or after.text[after.fm_end:] != src.text[src.fm_end:] or new.body != old.body):
         raise EditRefused("the edit would change more than the front-matter lines")
