@@ -1,5 +1,5 @@
-"""`kmgen check --fix`: which front-matter terms to fold to their concept ids, and
-the hub-wide rewrite and its check (KM320). The byte-exact edit itself, which
+"""`kmgen check --fix`: which front-matter terms to fold to their concept ids (and
+dates and blank lines to tidy), and the hub-wide rewrite and its check (KM320). The byte-exact edit itself, which
 refuses anything but a front-matter-only change, is kmgen.frontmatter_edit.
 """
 
@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kmgen import facets
-from kmgen.content import Document, parse_document
+from kmgen import dates, facets, schema
+from kmgen.content import Document, as_date, parse_document
 from kmgen.diagnostics import Diagnostic
-from kmgen.frontmatter_edit import EditRefused, Value, edit_front_matter, remove_leading_blank_lines
+from kmgen.frontmatter_edit import Change, EditRefused, Value, edit_front_matter, remove_leading_blank_lines
 from kmgen.hub import Hub
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
@@ -38,7 +38,21 @@ def canonical_changes(doc: Document, tax: Taxonomy) -> dict[str, Value]:
     return changes
 
 
-def planned_edit(root: Path, doc: Document, tax: Taxonomy, changes: Mapping[str, Value],
+def date_changes(doc: Document) -> dict[str, Change]:
+    """Each date field written in another generator's shape (`2016-02-03 10:58:53
+    -0400`, `Dec 2, 2013`) that has exactly one reading, as that date."""
+    changes: dict[str, Change] = {}
+    for key, value in doc.fields.items():
+        spec = schema.FIELDS.get(key)
+        if spec is None or spec.kind != "date" or as_date(value) is not None:
+            continue
+        day = dates.normalise_date(value)
+        if day is not None:
+            changes[key] = day
+    return changes
+
+
+def planned_edit(root: Path, doc: Document, tax: Taxonomy, changes: Mapping[str, Change],
                  added: Sequence[str] = (), tidy: bool = False) -> tuple[bytes, bytes]:
     """(current bytes, edited bytes) of `doc`'s file. Refuses when the file changed
     since it was loaded, or when the edited page would not carry exactly the same
@@ -59,12 +73,12 @@ def _concepts(doc: Document, tax: Taxonomy) -> set[str]:
     return {cid for ids in tags.values() for cid in ids}
 
 
-def _rewritable(hub: Hub) -> Iterator[tuple[str, Document, dict[str, Value]]]:
+def _rewritable(hub: Hub) -> Iterator[tuple[str, Document, dict[str, Change]]]:
     """Pages `--fix` would change (non-canonical terms, blank lines before the front
     matter) and their field changes, in path order: one list for `fix_hub` to
     rewrite and `check` to report on, so the two never disagree."""
     for rel, doc in sorted(hub.documents.items()):
-        changes = canonical_changes(doc, hub.taxonomy)
+        changes: dict[str, Change] = {**canonical_changes(doc, hub.taxonomy), **date_changes(doc)}
         if changes or doc.front_matter_start > 1:
             yield rel, doc, changes
 

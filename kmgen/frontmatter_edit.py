@@ -12,6 +12,7 @@ body bytes unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ _NULL_REST_RE = re.compile(r"^([ \t]*:)[ \t]*(#.*)?$")
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Value = str | Sequence[str]
+Change = Value | dt.date  # a date is written as plain YYYY-MM-DD
+Scalar = str | dt.date
 
 
 class EditRefused(ValueError):
@@ -152,8 +155,11 @@ def _entries(src: _Source) -> dict[str, _Entry]:
     return out
 
 
-def _render(value: str, like: Any | None) -> str:
-    """`value` as YAML source, in the quoting style of the scalar it replaces."""
+def _render(value: Scalar, like: Any | None) -> str:
+    """`value` as YAML source, in the quoting style of the scalar it replaces
+    (a date unquoted, so that it reads back as a date)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     style = getattr(like, "style", None)
     plain_ok = bool(_PLAIN_RE.match(value)) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
     if style not in ("'", '"') and plain_ok:
@@ -163,8 +169,12 @@ def _render(value: str, like: Any | None) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _shape(old: Any, present: bool, new: Value) -> str | list[str]:
+def _shape(old: Any, present: bool, new: Change) -> Scalar | list[str]:
     """A single value stays a scalar while there is one; a list stays a list."""
+    if isinstance(new, dt.date):
+        if isinstance(old, list):
+            raise EditRefused("cannot write a date into a list")
+        return new
     if isinstance(new, str):
         return [new] if isinstance(old, list) else new
     values = list(new)
@@ -178,7 +188,7 @@ def _shape(old: Any, present: bool, new: Value) -> str | list[str]:
 Edit = tuple[int, int, str]  # replace text[start:end] with the string
 
 
-def _edits_for(src: _Source, entry: _Entry | None, key: str, new: str | list[str]) -> list[Edit]:
+def _edits_for(src: _Source, entry: _Entry | None, key: str, new: Scalar | list[str]) -> list[Edit]:
     if entry is None:
         return [_add_key(src, key, new)]
     value: Any = entry.value
@@ -187,8 +197,10 @@ def _edits_for(src: _Source, entry: _Entry | None, key: str, new: str | list[str
     if isinstance(value, yaml.ScalarEvent):
         if value.value == "" and value.style is None:
             return [_fill_null(src, entry, new)]
-        text = _render(new, value) if isinstance(new, str) else _flow(new, value)
+        text = _flow(new, value) if isinstance(new, list) else _render(new, value)
         return [(_start(src, value), _end(src, value), text)]
+    if isinstance(new, dt.date):
+        raise EditRefused(f"'{key}' holds a list, not a date")
     return _edit_list(src, entry, [new] if isinstance(new, str) else new)
 
 
@@ -196,14 +208,14 @@ def _flow(values: Sequence[str], like: Any | None) -> str:
     return "[" + ", ".join(_render(v, like) for v in values) + "]"
 
 
-def _add_key(src: _Source, key: str, new: str | list[str]) -> Edit:
+def _add_key(src: _Source, key: str, new: Scalar | list[str]) -> Edit:
     if not _KEY_RE.match(key):
         raise EditRefused(f"cannot add the key {key!r}")
-    text = _render(new, None) if isinstance(new, str) else _flow(new, None)
+    text = _flow(new, None) if isinstance(new, list) else _render(new, None)
     return (src.fm_end, src.fm_end, f"{key}: {text}{src.newline_before(src.fm_end)}")
 
 
-def _fill_null(src: _Source, entry: _Entry, new: str | list[str]) -> Edit:
+def _fill_null(src: _Source, entry: _Entry, new: Scalar | list[str]) -> Edit:
     """`key:` with nothing after it (maybe a comment): write the value on the key's line."""
     start = _end(src, entry.key)
     end = src.text.find("\n", start)
@@ -211,7 +223,7 @@ def _fill_null(src: _Source, entry: _Entry, new: str | list[str]) -> Edit:
     m = _NULL_REST_RE.match(src.text[start:end])
     if m is None:
         raise EditRefused(f"'{entry.key.value}' is empty in a form kmgen does not edit")
-    text = _render(new, None) if isinstance(new, str) else _flow(new, None)
+    text = _flow(new, None) if isinstance(new, list) else _render(new, None)
     comment = f"  {m.group(2)}" if m.group(2) else ""
     return (start, end, f"{m.group(1)} {text}{comment}")
 
@@ -292,7 +304,7 @@ def _apply(text: str, edits: list[Edit]) -> str:
     return text
 
 
-def edit_front_matter(data: bytes, changes: Mapping[str, Value], rel: str = "page.md") -> bytes:
+def edit_front_matter(data: bytes, changes: Mapping[str, Change], rel: str = "page.md") -> bytes:
     """`data` with each key of `changes` set to its value, or `data` itself when
     nothing changes. Raises EditRefused unless the result reads back as exactly
     the intended fields with every byte outside the front-matter lines unchanged."""
