@@ -28,7 +28,10 @@ MAX_FRONT_MATTER_BYTES = 64 * 1024
 MAX_DEPTH = 20
 
 _FENCE = "---"
+_END = "..."  # YAML's document end marker: pandoc and some hubs close front matter with it
 _BOM = "\ufeff"
+# The first line of real front matter: a `key:` (plain or quoted) or a comment.
+_KEY_LINE = re.compile(r"""^(#|[^\s#:'"][^:]*:(\s|$)|"[^"]*"\s*:|'[^']*'\s*:)""")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Document:
     content_hash: str  # sha256 of the file's bytes
     has_front_matter: bool = True
     front_matter_end: int = 0  # 1-based line of the closing fence (0: none)
+    front_matter_start: int = 1  # 1-based line of the opening fence (> 1: blank lines before it)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -97,16 +101,56 @@ def load_document(root: Path, rel: str) -> tuple[Document | None, list[Diagnosti
 
 def parse_document(rel: str, data: bytes) -> tuple[Document | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
-    if len(data) > MAX_FILE_BYTES:
-        return None, [_err(rel, 0, "KM102", f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                           "split the page into smaller pages")]
+    text = _decode(rel, data, diags)
+    if text is None:
+        return None, diags
     content_hash = hashlib.sha256(data).hexdigest()
+    lines = text.split("\n")
+    start = _opening_fence(lines)
+    if start is None:
+        first = lines[0].rstrip()
+        if first in ("+++", "{", ";;;"):
+            kind = "TOML front matter (+++)" if first == "+++" else "JSON front matter"
+            return None, diags + [_err(rel, 1, "KM111", f"{kind} is not supported",
+                                       "convert the front matter to YAML between '---' lines")]
+        doc = Document(rel, MappingProxyType({}), MappingProxyType({}), MappingProxyType({}),
+                       MappingProxyType({}), text, 1, content_hash, has_front_matter=False)
+        return doc, diags
+    closing = _closing_fence(rel, lines, start, diags)
+    if closing is None:
+        return None, diags
+    walk = _Walk()
+    value = _read_yaml(rel, "\n".join(lines[start + 1:closing]) + "\n", start + 2, walk, diags)
+    if value is None:
+        return None, diags
+    doc = Document(
+        path=rel,
+        fields=MappingProxyType(value),
+        lines=MappingProxyType(walk.lines),
+        item_lines=MappingProxyType({k: tuple(v) for k, v in walk.item_lines.items()}),
+        raw=MappingProxyType(walk.raw),
+        body="\n".join(lines[closing + 1:]),
+        body_line=closing + 2,
+        content_hash=content_hash,
+        front_matter_end=closing + 1,
+        front_matter_start=start + 1,
+    )
+    return doc, diags
+
+
+def _decode(rel: str, data: bytes, diags: list[Diagnostic]) -> str | None:
+    """The file as text with LF line endings, or None (and an error) when it is not text."""
+    if len(data) > MAX_FILE_BYTES:
+        diags.append(_err(rel, 0, "KM102", f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                          "split the page into smaller pages"))
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [_err(rel, line, "KM103", f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                           "save the file as UTF-8 in your editor")]
+        diags.append(_err(rel, line, "KM103", f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                          "save the file as UTF-8 in your editor"))
+        return None
     if text.startswith(_BOM):
         text = text[1:]
         diags.append(_note(rel, 1, "KM104", "a UTF-8 byte-order mark was ignored"))
@@ -115,82 +159,88 @@ def parse_document(rel: str, data: bytes) -> tuple[Document | None, list[Diagnos
         diags.append(_note(rel, 1, "KM105", "Windows (CRLF) line endings were read as LF"))
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        return None, diags + [_err(rel, line, "KM103", "file contains a NUL byte",
-                                   "this looks like a binary file; remove it or save as text")]
+        diags.append(_err(rel, line, "KM103", "file contains a NUL byte",
+                          "this looks like a binary file; remove it or save as text"))
+        return None
+    return text
 
-    lines = text.split("\n")
-    first = lines[0].rstrip()
-    if first != _FENCE:
-        if first == "+++":
-            return None, diags + [_err(rel, 1, "KM111", "TOML front matter (+++) is not supported",
-                                       "convert the front matter to YAML between '---' lines")]
-        if first in ("{", ";;;"):
-            return None, diags + [_err(rel, 1, "KM111", "JSON front matter is not supported",
-                                       "convert the front matter to YAML between '---' lines")]
-        doc = Document(rel, MappingProxyType({}), MappingProxyType({}), MappingProxyType({}),
-                       MappingProxyType({}), text, 1, content_hash, has_front_matter=False)
-        return doc, diags
 
-    closing = None
-    for i in range(1, len(lines)):
-        stripped = lines[i].rstrip(" \t")
-        if stripped == _FENCE:
-            closing = i
-            break
-        if stripped == "...":
-            return None, diags + [_err(rel, i + 1, "KM112", "front matter closed with '...'",
-                                       "close the front matter with a '---' line instead")]
-    if closing is None:
-        return None, diags + [_err(rel, 1, "KM113", "front matter has no closing '---' line",
-                                   "add a line with exactly '---' after the last field")]
-    if closing == len(lines) - 1 and not text.endswith("\n"):
-        diags.append(_note(rel, closing + 1, "KM106", "the closing '---' had no final newline; accepted"))
-    yaml_text = "\n".join(lines[1:closing]) + "\n"
+def _read_yaml(rel: str, yaml_text: str, first_line: int, walk: _Walk,
+               diags: list[Diagnostic]) -> dict[Any, Any] | None:
+    """The front matter as a mapping, or None after adding the reason to `diags`."""
     if len(yaml_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        return None, diags + [_err(rel, 1, "KM114", f"front matter is over {MAX_FRONT_MATTER_BYTES // 1024} KiB",
-                                   "move long text into the page body")]
-
-    walk = _Walk()
-    problems = _walk_events(rel, yaml_text, walk)
+        diags.append(_err(rel, first_line - 1, "KM114", f"front matter is over {MAX_FRONT_MATTER_BYTES // 1024} KiB",
+                          "move long text into the page body"))
+        return None
+    problems = _walk_events(rel, yaml_text, walk, first_line)
     if problems:
-        return None, diags + problems
+        diags.extend(problems)
+        return None
     try:
         value = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a subclass of CSafeLoader
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        return None, diags + [_yaml_error(rel, exc)]
+        diags.append(_yaml_error(rel, exc, first_line))
+        return None
     if value is None:
-        value = {}
+        return {}
     if not isinstance(value, dict):
-        kind = type(value).__name__
-        return None, diags + [_err(rel, 2, "KM121", f"front matter must be a set of 'key: value' lines, got a {kind}",
-                                   "write one 'field: value' per line between the '---' lines")]
-    body = "\n".join(lines[closing + 1:])
-    doc = Document(
-        path=rel,
-        fields=MappingProxyType(value),
-        lines=MappingProxyType(walk.lines),
-        item_lines=MappingProxyType({k: tuple(v) for k, v in walk.item_lines.items()}),
-        raw=MappingProxyType(walk.raw),
-        body=body,
-        body_line=closing + 2,
-        content_hash=content_hash,
-        front_matter_end=closing + 1,
-    )
-    return doc, diags
+        diags.append(_err(rel, first_line, "KM121",
+                          f"front matter must be a set of 'key: value' lines, got a {type(value).__name__}",
+                          "write one 'field: value' per line between the '---' lines"))
+        return None
+    return value
 
 
-def _walk_events(rel: str, yaml_text: str, walk: _Walk) -> list[Diagnostic]:
+def _opening_fence(lines: list[str]) -> int | None:
+    """0-based index of the opening '---', or None when the file has no front matter.
+
+    Leading blank lines are allowed (editors and converters leave them), but
+    then only when the fence is followed by what can only be front matter, so a
+    body that opens with a thematic break ('---') is still a body.
+    """
+    start = 0
+    while start < len(lines) - 1 and not lines[start].strip():
+        start += 1
+    if lines[start].rstrip() != _FENCE:
+        return None
+    if start == 0:
+        return 0
+    following = next((line for line in lines[start + 1:] if line.strip()), "")
+    return start if _KEY_LINE.match(following) else None
+
+
+def _closing_fence(rel: str, lines: list[str], start: int, diags: list[Diagnostic]) -> int | None:
+    """0-based index of the line closing the front matter ('---' or '...'), noting
+    the accepted quirks; None (and an error) when there is none."""
+    closing = next((i for i in range(start + 1, len(lines)) if lines[i].rstrip(" \t") in (_FENCE, _END)), None)
+    if start:
+        diags.append(_note(rel, start + 1, "KM140",
+                           f"front matter starts on line {start + 1}, after blank lines; accepted",
+                           "kmgen check --fix removes the blank lines, so every site generator reads it"))
+    if closing is None:
+        diags.append(_err(rel, start + 1, "KM113", "front matter has no closing '---' line",
+                          "add a line with exactly '---' after the last field"))
+        return None
+    if lines[closing].rstrip(" \t") == _END:
+        diags.append(_note(rel, closing + 1, "KM141", "front matter closed with '...' (YAML's document end); accepted",
+                           "kmgen reads it; some site generators only know '---'"))
+    if closing == len(lines) - 1 and lines[closing]:
+        diags.append(_note(rel, closing + 1, "KM106", "the closing fence had no final newline; accepted"))
+    return closing
+
+
+def _walk_events(rel: str, yaml_text: str, walk: _Walk, first_line: int = 2) -> list[Diagnostic]:
     """Refuse what safe YAML still allows but a hub must not accept.
 
-    Events carry 0-based lines within the front matter; +2 maps them to the file
-    (line 1 is the opening fence). Stops at the first problem: after a refused
+    Events carry 0-based lines within the front matter; + `first_line` maps them
+    to the file (the line after the opening fence). Stops at the first problem: after a refused
     construct the rest of the YAML cannot be trusted to mean anything.
     """
     stack: list[_Open] = []
     top_key = ""
     try:
         for event in yaml.parse(yaml_text, Loader=yaml.CSafeLoader):
-            line = event.start_mark.line + 2 if event.start_mark else 1
+            line = event.start_mark.line + first_line if event.start_mark else 1
             if isinstance(event, yaml.CollectionEndEvent):
                 stack.pop()
                 if stack:
@@ -223,7 +273,7 @@ def _walk_events(rel: str, yaml_text: str, walk: _Walk) -> list[Diagnostic]:
                                  "flatten the structure")]
                 stack.append(_Open("map" if isinstance(event, yaml.MappingStartEvent) else "seq"))
     except yaml.YAMLError as exc:
-        return [_yaml_error(rel, exc)]
+        return [_yaml_error(rel, exc, first_line)]
     return []
 
 
@@ -270,9 +320,9 @@ def _check_key(rel: str, line: int, event: Any, parent: _Open) -> Diagnostic | N
     return None
 
 
-def _yaml_error(rel: str, exc: Exception) -> Diagnostic:
+def _yaml_error(rel: str, exc: Exception, first_line: int = 2) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None)
-    line = mark.line + 2 if mark is not None else 1
+    line = mark.line + first_line if mark is not None else 1
     problem = getattr(exc, "problem", None) or str(exc)
     return _err(rel, line, "KM130", f"invalid YAML: {problem}",
                 "check indentation, and quote values that contain ': ' or start with a special character")
@@ -282,8 +332,8 @@ def _err(path: str, line: int, code: str, message: str, hint: str = "", field: s
     return Diagnostic(path, line, code, "error", message, hint, field)
 
 
-def _note(path: str, line: int, code: str, message: str) -> Diagnostic:
-    return Diagnostic(path, line, code, "note", message)
+def _note(path: str, line: int, code: str, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(path, line, code, "note", message, hint)
 
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -1,5 +1,5 @@
-"""`kmgen check --fix`: which front-matter terms to fold to their concept ids, and
-the hub-wide rewrite and its check (KM320). The byte-exact edit itself, which
+"""`kmgen check --fix`: which front-matter terms to fold to their concept ids (and
+dates and blank lines to tidy), and the hub-wide rewrite and its check (KM320). The byte-exact edit itself, which
 refuses anything but a front-matter-only change, is kmgen.frontmatter_edit.
 """
 
@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kmgen import facets
-from kmgen.content import Document, parse_document
+from kmgen import dates, facets, schema
+from kmgen.content import Document, as_date, parse_document
 from kmgen.diagnostics import Diagnostic
-from kmgen.frontmatter_edit import EditRefused, Value, edit_front_matter
+from kmgen.frontmatter_edit import Change, EditRefused, Value, edit_front_matter, remove_leading_blank_lines
 from kmgen.hub import Hub
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
@@ -38,15 +38,29 @@ def canonical_changes(doc: Document, tax: Taxonomy) -> dict[str, Value]:
     return changes
 
 
-def planned_edit(root: Path, doc: Document, tax: Taxonomy, changes: Mapping[str, Value],
-                 added: Sequence[str] = ()) -> tuple[bytes, bytes]:
+def date_changes(doc: Document) -> dict[str, Change]:
+    """Each date field written in another generator's shape (`2016-02-03 10:58:53
+    -0400`, `Dec 2, 2013`) that has exactly one reading, as that date."""
+    changes: dict[str, Change] = {}
+    for key, value in doc.fields.items():
+        spec = schema.FIELDS.get(key)
+        if spec is None or spec.kind != "date" or as_date(value) is not None:
+            continue
+        day = dates.normalise_date(value)
+        if day is not None:
+            changes[key] = day
+    return changes
+
+
+def planned_edit(root: Path, doc: Document, tax: Taxonomy, changes: Mapping[str, Change],
+                 added: Sequence[str] = (), tidy: bool = False) -> tuple[bytes, bytes]:
     """(current bytes, edited bytes) of `doc`'s file. Refuses when the file changed
     since it was loaded, or when the edited page would not carry exactly the same
-    concepts plus `added`."""
+    concepts plus `added`. `tidy` also removes blank lines before the front matter."""
     data = (root / doc.path).read_bytes()
     if hashlib.sha256(data).hexdigest() != doc.content_hash:
         raise EditRefused("the file changed since it was read")
-    out = edit_front_matter(data, changes, doc.path)
+    out = edit_front_matter(remove_leading_blank_lines(data, doc.path) if tidy else data, changes, doc.path)
     if out != data:
         new, _diags = parse_document(doc.path, out)
         if new is None or _concepts(new, tax) != _concepts(doc, tax) | set(added):
@@ -59,12 +73,13 @@ def _concepts(doc: Document, tax: Taxonomy) -> set[str]:
     return {cid for ids in tags.values() for cid in ids}
 
 
-def _rewritable(hub: Hub) -> Iterator[tuple[str, Document, dict[str, Value]]]:
-    """Pages with non-canonical terms and their changes, in path order: one list for
-    `fix_hub` to rewrite and `check` to report on, so the two never disagree."""
+def _rewritable(hub: Hub) -> Iterator[tuple[str, Document, dict[str, Change]]]:
+    """Pages `--fix` would change (non-canonical terms, blank lines before the front
+    matter) and their field changes, in path order: one list for `fix_hub` to
+    rewrite and `check` to report on, so the two never disagree."""
     for rel, doc in sorted(hub.documents.items()):
-        changes = canonical_changes(doc, hub.taxonomy)
-        if changes:
+        changes: dict[str, Change] = {**canonical_changes(doc, hub.taxonomy), **date_changes(doc)}
+        if changes or doc.front_matter_start > 1:
             yield rel, doc, changes
 
 
@@ -75,7 +90,7 @@ def fix_hub(hub: Hub) -> list[str]:
     changed: list[str] = []
     for rel, doc, changes in _rewritable(hub):
         try:
-            data, out = planned_edit(hub.root, doc, hub.taxonomy, changes)
+            data, out = planned_edit(hub.root, doc, hub.taxonomy, changes, tidy=True)
         except (EditRefused, OSError):
             continue
         if out != data:
@@ -89,12 +104,14 @@ def check(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for rel, doc, changes in _rewritable(hub):
         try:
-            planned_edit(hub.root, doc, hub.taxonomy, changes)
+            planned_edit(hub.root, doc, hub.taxonomy, changes, tidy=True)
         except OSError:
             continue
         except EditRefused as exc:
-            key = next(iter(changes))
-            diags.append(Diagnostic(rel, doc.line_of(key), "KM320", "note",
-                                    f"kmgen check --fix cannot rewrite the terms of '{key}' here: {exc}",
-                                    "write the canonical ids by hand", key))
+            key = next(iter(changes), None)
+            what = f"the terms of '{key}'" if key else "the blank lines before the front matter"
+            diags.append(Diagnostic(rel, doc.line_of(key) if key else 1, "KM320", "note",
+                                    f"kmgen check --fix cannot rewrite {what} here: {exc}",
+                                    "write the canonical ids by hand" if key else "delete the blank lines by hand",
+                                    key))
     return diags

@@ -12,6 +12,7 @@ body bytes unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ _NULL_REST_RE = re.compile(r"^([ \t]*:)[ \t]*(#.*)?$")
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Value = str | Sequence[str]
+Change = Value | dt.date  # a date is written as plain YYYY-MM-DD
+Scalar = str | dt.date
 
 
 class EditRefused(ValueError):
@@ -66,14 +69,16 @@ class _Source:
         return "\r\n" if self.text[:offset].endswith("\r\n") else "\n"
 
 
-def _split(data: bytes) -> _Source:
+def _split(data: bytes, start_line: int = 1) -> _Source:
+    """`start_line`: the 1-based line of the opening fence, as the loader found it."""
     bom = _BOM if data.startswith(_BOM) else b""
     try:
         text = data[len(bom):].decode("utf-8")
     except UnicodeDecodeError:
         raise EditRefused("the file is not valid UTF-8") from None
-    first_end = text.find("\n")
-    if first_end < 0 or text[:first_end].rstrip() != "---":
+    fence_start = _line_offset(text, start_line)
+    first_end = text.find("\n", fence_start)
+    if fence_start < 0 or first_end < 0 or text[fence_start:first_end].rstrip() != "---":
         raise EditRefused("the file has no front matter")
     pos = first_end + 1
     yaml_starts: list[int] = []
@@ -83,7 +88,7 @@ def _split(data: bytes) -> _Source:
     while True:
         end = text.find("\n", pos)
         line = text[pos:len(text) if end < 0 else end].removesuffix("\r")
-        if line.rstrip(" \t") == "---":
+        if line.rstrip(" \t") in ("---", "..."):
             break
         if end < 0:
             raise EditRefused("the front matter has no closing '---' line")
@@ -97,6 +102,16 @@ def _split(data: bytes) -> _Source:
     if not lines:
         yaml_starts, text_starts = [0], [pos]
     return _Source(bom, text, first_end + 1, pos, "\n".join(lines) + "\n", yaml_starts, text_starts)
+
+
+def _line_offset(text: str, line: int) -> int:
+    """Offset of the start of 1-based `line`, or -1 when the text is shorter."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return -1
+    return offset
 
 
 @dataclass
@@ -140,8 +155,11 @@ def _entries(src: _Source) -> dict[str, _Entry]:
     return out
 
 
-def _render(value: str, like: Any | None) -> str:
-    """`value` as YAML source, in the quoting style of the scalar it replaces."""
+def _render(value: Scalar, like: Any | None) -> str:
+    """`value` as YAML source, in the quoting style of the scalar it replaces
+    (a date unquoted, so that it reads back as a date)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     style = getattr(like, "style", None)
     plain_ok = bool(_PLAIN_RE.match(value)) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
     if style not in ("'", '"') and plain_ok:
@@ -151,8 +169,12 @@ def _render(value: str, like: Any | None) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _shape(old: Any, present: bool, new: Value) -> str | list[str]:
+def _shape(old: Any, present: bool, new: Change) -> Scalar | list[str]:
     """A single value stays a scalar while there is one; a list stays a list."""
+    if isinstance(new, dt.date):
+        if isinstance(old, list):
+            raise EditRefused("cannot write a date into a list")
+        return new
     if isinstance(new, str):
         return [new] if isinstance(old, list) else new
     values = list(new)
@@ -166,7 +188,7 @@ def _shape(old: Any, present: bool, new: Value) -> str | list[str]:
 Edit = tuple[int, int, str]  # replace text[start:end] with the string
 
 
-def _edits_for(src: _Source, entry: _Entry | None, key: str, new: str | list[str]) -> list[Edit]:
+def _edits_for(src: _Source, entry: _Entry | None, key: str, new: Scalar | list[str]) -> list[Edit]:
     if entry is None:
         return [_add_key(src, key, new)]
     value: Any = entry.value
@@ -175,8 +197,10 @@ def _edits_for(src: _Source, entry: _Entry | None, key: str, new: str | list[str
     if isinstance(value, yaml.ScalarEvent):
         if value.value == "" and value.style is None:
             return [_fill_null(src, entry, new)]
-        text = _render(new, value) if isinstance(new, str) else _flow(new, value)
+        text = _flow(new, value) if isinstance(new, list) else _render(new, value)
         return [(_start(src, value), _end(src, value), text)]
+    if isinstance(new, dt.date):
+        raise EditRefused(f"'{key}' holds a list, not a date")
     return _edit_list(src, entry, [new] if isinstance(new, str) else new)
 
 
@@ -184,14 +208,14 @@ def _flow(values: Sequence[str], like: Any | None) -> str:
     return "[" + ", ".join(_render(v, like) for v in values) + "]"
 
 
-def _add_key(src: _Source, key: str, new: str | list[str]) -> Edit:
+def _add_key(src: _Source, key: str, new: Scalar | list[str]) -> Edit:
     if not _KEY_RE.match(key):
         raise EditRefused(f"cannot add the key {key!r}")
-    text = _render(new, None) if isinstance(new, str) else _flow(new, None)
+    text = _flow(new, None) if isinstance(new, list) else _render(new, None)
     return (src.fm_end, src.fm_end, f"{key}: {text}{src.newline_before(src.fm_end)}")
 
 
-def _fill_null(src: _Source, entry: _Entry, new: str | list[str]) -> Edit:
+def _fill_null(src: _Source, entry: _Entry, new: Scalar | list[str]) -> Edit:
     """`key:` with nothing after it (maybe a comment): write the value on the key's line."""
     start = _end(src, entry.key)
     end = src.text.find("\n", start)
@@ -199,7 +223,7 @@ def _fill_null(src: _Source, entry: _Entry, new: str | list[str]) -> Edit:
     m = _NULL_REST_RE.match(src.text[start:end])
     if m is None:
         raise EditRefused(f"'{entry.key.value}' is empty in a form kmgen does not edit")
-    text = _render(new, None) if isinstance(new, str) else _flow(new, None)
+    text = _flow(new, None) if isinstance(new, list) else _render(new, None)
     comment = f"  {m.group(2)}" if m.group(2) else ""
     return (start, end, f"{m.group(1)} {text}{comment}")
 
@@ -280,14 +304,14 @@ def _apply(text: str, edits: list[Edit]) -> str:
     return text
 
 
-def edit_front_matter(data: bytes, changes: Mapping[str, Value], rel: str = "page.md") -> bytes:
+def edit_front_matter(data: bytes, changes: Mapping[str, Change], rel: str = "page.md") -> bytes:
     """`data` with each key of `changes` set to its value, or `data` itself when
     nothing changes. Raises EditRefused unless the result reads back as exactly
     the intended fields with every byte outside the front-matter lines unchanged."""
     old, _diags = parse_document(rel, data)
     if old is None or not old.has_front_matter:
         raise EditRefused("the file does not load")
-    src = _split(data)
+    src = _split(data, old.front_matter_start)
     entries = _entries(src)
     expected = dict(old.fields)
     edits: list[Edit] = []
@@ -307,6 +331,26 @@ def edit_front_matter(data: bytes, changes: Mapping[str, Value], rel: str = "pag
     return out
 
 
+def remove_leading_blank_lines(data: bytes, rel: str = "page.md") -> bytes:
+    """`data` without the blank lines before its opening fence (KM140), or `data`
+    itself when there are none. Raises EditRefused unless the result reads as
+    the same fields and body, byte for byte from the fence on."""
+    old, _diags = parse_document(rel, data)
+    if old is None or not old.has_front_matter:
+        raise EditRefused("the file does not load")
+    if old.front_matter_start == 1:
+        return data
+    bom = _BOM if data.startswith(_BOM) else b""
+    text = data[len(bom):].decode("utf-8")
+    rest = text[_line_offset(text, old.front_matter_start):]
+    out = bom + rest.encode("utf-8")
+    new, _diags = parse_document(rel, out)
+    if (new is None or new.front_matter_start != 1 or dict(new.fields) != dict(old.fields)
+            or new.body != old.body or not text.endswith(rest)):
+        raise EditRefused("removing the blank lines would change what the page means")
+    return out
+
+
 def set_terms(data: bytes, key: str, values: Value) -> bytes:
     """`data` with front-matter `key` holding `values` (added as the last key if absent)."""
     return edit_front_matter(data, {key: values})
@@ -318,7 +362,7 @@ def _verify(rel: str, src: _Source, out: bytes, old: Document, expected: dict[st
         raise EditRefused("the edited file would not load")
     if list(new.fields) != list(expected) or dict(new.fields) != expected:
         raise EditRefused("the edited front matter would not read as intended")
-    after = _split(out)
+    after = _split(out, new.front_matter_start)
     if (after.bom != src.bom or after.text[:after.fm_start] != src.text[:src.fm_start]
             or after.text[after.fm_end:] != src.text[src.fm_end:] or new.body != old.body):
         raise EditRefused("the edit would change more than the front-matter lines")

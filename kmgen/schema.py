@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kmgen import dates, field_hints
 from kmgen.content import Document, as_date
 from kmgen.diagnostics import Diagnostic
 
@@ -95,12 +96,6 @@ DEFAULT_REVIEW = "12 months"
 DEFAULT_LANGUAGE = "en"
 DEFAULT_LICENSE = "CC-BY-4.0"
 
-# Keys other site generators use for our fields: a contributor moving a page
-# over gets the name kmgen expects instead of a bare "unknown field".
-_ALIASES = {"description": "summary", "author": "contributors", "authors": "contributors",
-            "lang": "language", "licence": "license", "categories": "tags", "keywords": "tags",
-            "updated": "last_reviewed", "reviewed": "last_reviewed", "maintainer": "owner"}
-
 _DURATION_RE = re.compile(r"^\s*(\d{1,4})\s*(day|week|month|year)s?\s*$", re.I)
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _LICENSE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
@@ -152,14 +147,7 @@ def validate(doc: Document, facet_keys: tuple[str, ...]) -> list[Diagnostic]:
     known = set(FIELDS) | set(facet_keys)
     for key, value in doc.fields.items():
         if not isinstance(key, str) or key not in known:
-            close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.7)
-            alias = _ALIASES.get(str(key).lower())
-            if alias:
-                hint = f"kmgen calls this '{alias}'"
-            elif close:
-                hint = f"did you mean '{close[0]}'?"
-            else:
-                hint = "see the field reference in the README"
+            hint = _unknown_field_hint(str(key), value, known, facet_keys)
             v.err(doc.line_of(str(key)), "KM210", str(key), f"unknown field '{key}'", hint)
             continue
         if key in FIELDS:
@@ -173,6 +161,15 @@ def validate(doc: Document, facet_keys: tuple[str, ...]) -> list[Diagnostic]:
                   + (f" for a {type_id}" if type_id and key in _type_required(type_id) else ""),
                   f"add '{key}: {example}'")
     return v.diags
+
+
+def _unknown_field_hint(key: str, value: Any, known: set[str], facet_keys: tuple[str, ...]) -> str:
+    """What a foreign key means in kmgen; else the nearest spelling (a typo)."""
+    meaning = field_hints.foreign_meaning(key, value, facet_keys)
+    if meaning:
+        return meaning
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.7)
+    return f"did you mean '{close[0]}'?" if close else "see the field reference in the README"
 
 
 def _type_required(type_id: str) -> tuple[str, ...]:
@@ -227,7 +224,7 @@ class _Validator:
                      "check the day and month")
         else:
             self.err(line, "KM221", key, f"'{key}' must be a date YYYY-MM-DD, got {value!r}",
-                     f"write it like {key}: 2026-05-14")
+                     _date_hint(key, value))
 
     def check_list(self, key: str, value: Any, line: int, links: bool) -> None:
         items = value if isinstance(value, list) else [value]
@@ -241,6 +238,16 @@ class _Validator:
 
     def wrong_type(self, key: str, value: Any, expected: str, line: int | None = None) -> None:
         self.diags.append(type_error(self.doc, key, value, expected, line or self.doc.line_of(key)))
+
+
+def _date_hint(key: str, value: Any) -> str:
+    readings = dates.date_readings(value) if isinstance(value, str) else []
+    if len(readings) == 1:
+        return f"write it as {key}: {readings[0].isoformat()} (kmgen check --fix does this for you)"
+    if readings:
+        both = " or ".join(d.isoformat() for d in readings)
+        return f"{value!r} could be {both}: write the one you mean as YYYY-MM-DD"
+    return f"write it like {key}: 2026-05-14"
 
 
 def type_error(doc: Document, key: str, value: Any, expected: str, line: int) -> Diagnostic:

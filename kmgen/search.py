@@ -263,12 +263,22 @@ def _run(searcher: Any, q: query.Query, filter_q: query.Query | None, limit: int
 def _hits(results: Any, limit: int) -> list[Hit]:
     out = []
     for hit in results[:limit]:  # with counts, results hold every match
-        snippet = hit.highlights("body", top=2) or hit.highlights("summary") or hit.get("summary", "")
-        if not snippet:
-            snippet = " ".join(str(hit.get("body", "")).split()[:40])
+        snippet = _snippet(hit)
         out.append(Hit(hit["path"], hit.get("title", hit["path"]), hit.get("type", ""), round(hit.score, 4),
                        " ".join(snippet.split()), hit.get("summary", "")))
     return out
+
+
+def _snippet(hit: Any) -> str:
+    """Where the page matches, from its body, else its summary. Whoosh stores no
+    value for an empty field, and highlighting a field it has not stored raises:
+    a summary-only page must take its snippet from the summary."""
+    for name, top in (("body", 2), ("summary", 1)):
+        if hit.get(name):
+            marked = hit.highlights(name, top=top)
+            if marked:
+                return str(marked)
+    return str(hit.get("summary", "")) or " ".join(str(hit.get("body", "")).split()[:40])
 
 
 def _counts(results: Any, taxonomy: Taxonomy | None) -> dict[str, list[FacetCount]]:

@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same directory, fsync, then one `os.replace`."""
+    """Temp file in the same directory, fsync, then one `os.replace`.
+
+    The result keeps the replaced file's mode (a contributor's page keeps its
+    permissions); a new file gets the mode any `open` would give it under the
+    umask, so published files stay readable.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        keep: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        keep = None
+    fd, tmp = _temp_file(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            if keep is not None:
+                os.fchmod(fh.fileno(), keep)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temp_file(path: Path) -> tuple[int, Path]:
+    """Like tempfile.mkstemp, but created 0666 minus the umask rather than 0600
+    (reading the umask would mean setting it, which races with other threads)."""
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def write_new(path: Path, data: bytes) -> None:

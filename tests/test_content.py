@@ -27,7 +27,6 @@ def codes(diags):
     ("map-key", b"---\n? [a, b]\n: c\n---\n", "KM134", 2),
     ("deep", b"---\nx: " + b"[" * 25_000 + b"\n---\n", "KM133", 2),
     ("no-close", b"---\ntitle: a\n", "KM113", 1),
-    ("dots", b"---\ntitle: a\n...\nbody\n", "KM112", 3),
     ("toml", b'+++\ntitle = "a"\n+++\n', "KM111", 1),
     ("json", b'{\n"title": "a"\n}\n', "KM111", 1),
     ("invalid-yaml", b"---\ntitle: [a\nsummary: b\n---\n", "KM130", 3),
@@ -61,6 +60,8 @@ def test_size_limits() -> None:
     (b"\xef\xbb\xbf---\ntitle: a\n---\nbody\n", "KM104"),
     (b"---\r\ntitle: a\r\n---\r\nbody\r\n", "KM105"),
     (b"---\ntitle: a\n---", "KM106"),
+    (b"---\ntitle: a\n...\nbody\n", "KM141"),
+    (b"\n\n---\ntitle: a\n---\nbody\n", "KM140"),
 ])
 def test_accepted_quirks_are_normalised_and_said(data: bytes, note: str) -> None:
     doc, diags = parse_document("q.md", data)
@@ -111,3 +112,54 @@ def test_one_bad_file_does_not_stop_the_run(make_hub) -> None:
     assert errors == {("a.md", "KM132"), ("b.md", "KM130"), ("d.md", "KM210")}
     [typo] = [d for d in hub.diagnostics if d.code == "KM210"]
     assert typo.hint == "did you mean 'summary'?" and typo.line == 7
+
+
+@pytest.mark.parametrize("data, notes, body, body_line, title_line", [
+    # Every way real repositories write front matter, each read as the same fields.
+    (b"\n\n---\ntitle: a\n---\nbody\n", ["KM140"], "body\n", 6, 4),
+    (b" \t\n---\ntitle: a\n---\nbody\n", ["KM140"], "body\n", 5, 3),
+    (b"\xef\xbb\xbf\r\n---\r\ntitle: a\r\n...\r\nbody", ["KM104", "KM105", "KM140", "KM141"], "body", 5, 3),
+    (b"\xef\xbb\xbf---\r\ntitle: a\r\n---", ["KM104", "KM105", "KM106"], "", 4, 2),
+    (b"---\ntitle: a\n...", ["KM106", "KM141"], "", 4, 2),
+    (b"---\ntitle: a\n--- \nbody\n", [], "body\n", 4, 2),
+])
+def test_front_matter_detection_is_as_robust_as_real_repositories_need(
+        data: bytes, notes: list[str], body: str, body_line: int, title_line: int) -> None:
+    doc, diags = parse_document("r.md", data)
+    assert doc is not None and doc.has_front_matter and dict(doc.fields) == {"title": "a"}
+    assert sorted(d.code for d in diags) == notes and all(d.severity == "note" for d in diags)
+    assert doc.body == body and doc.body_line == body_line and doc.line_of("title") == title_line
+
+
+def test_front_matter_after_blank_lines_names_its_line_and_the_fix() -> None:
+    doc, diags = parse_document("b.md", b"\n\n---\ntitle: a\n---\n")
+    assert doc is not None and doc.front_matter_start == 3
+    (note,) = diags
+    assert (note.code, note.line) == ("KM140", 3)
+    assert "line 3" in note.message and "kmgen check --fix" in note.hint
+
+
+def test_blank_lines_before_a_non_mapping_are_still_a_page_without_front_matter_rules() -> None:
+    # A body that opens with a thematic break is not mistaken for front matter.
+    doc, diags = parse_document("hr.md", b"\n---\n\nSome *text*.\n\n---\n\nMore.\n")
+    assert doc is not None and not doc.has_front_matter
+    assert doc.body.startswith("\n---") and diags == []
+
+
+def test_the_site_is_given_the_documents_body_for_every_detected_shape(make_hub, tmp_path: Path) -> None:
+    """One parser of record: MkDocs renders the body kmgen decided on, never a front-matter line."""
+    from kmgen.publish.pages import SitePages
+    from kmgen.publish.site import Settings, Site
+
+    fm = page(body="").split("\n")
+    dots = "\n".join(fm[:-2] + ["...", "Body one."])
+    root = make_hub({
+        "blank.md": "\n\n" + page(body="Body two.\n"),
+        "dots.md": dots,
+        "crlf.md": ("\ufeff" + page(body="Body three.")).replace("\n", "\r\n"),
+    })
+    hub = load_hub(root)
+    assert not [d for d in hub.diagnostics if d.severity == "error"]
+    pages = SitePages(Site(hub, Settings()))
+    bodies = {p: pages.by_uri[p].markdown for p in ("blank.md", "dots.md", "crlf.md")}
+    assert bodies == {"blank.md": "Body two.\n", "dots.md": "Body one.", "crlf.md": "Body three."}

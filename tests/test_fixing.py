@@ -15,8 +15,9 @@ from conftest import MINI_TAXONOMY, page, run_kmgen
 from kmgen import facets
 from kmgen.content import parse_document
 from kmgen.fixing import canonical_changes
-from kmgen.frontmatter_edit import EditRefused, edit_front_matter, set_terms
+from kmgen.frontmatter_edit import EditRefused, edit_front_matter, remove_leading_blank_lines, set_terms
 from kmgen.taxonomy import load_taxonomy
+from kmgen.writes import write_atomic
 
 
 def _tax():
@@ -243,3 +244,69 @@ def test_adding_terms_changes_only_front_matter_bytes(data: bytes, more: st.Data
     for line in data.split(b"\n"):
         if line.lstrip().startswith(b"#"):
             assert line in out.split(b"\n")
+
+
+# -- front matter after blank lines, '...' closers, file modes -----------------------
+@pytest.mark.parametrize(("before", "after"), [
+    (b"\n\n---\ntitle: a\nsector: health\n---\nbody\n", b"\n\n---\ntitle: a\nsector: agriculture\n---\nbody\n"),
+    (b"\xef\xbb\xbf\r\n---\r\nsector: health\r\n...\r\nbody", b"\xef\xbb\xbf\r\n---\r\nsector: agriculture\r\n...\r\nbody"),
+    (b"---\nsector: health\n...", b"---\nsector: agriculture\n..."),
+])
+def test_edits_work_wherever_the_loader_finds_front_matter(before: bytes, after: bytes) -> None:
+    assert set_terms(before, "sector", "agriculture") == after
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (b"\n\n---\ntitle: a\n---\nbody\n", b"---\ntitle: a\n---\nbody\n"),
+    (b"\xef\xbb\xbf \t\r\n\r\n---\r\ntitle: a\r\n...\r\n\r\nbody", b"\xef\xbb\xbf---\r\ntitle: a\r\n...\r\n\r\nbody"),
+    (b"---\ntitle: a\n---\n", b"---\ntitle: a\n---\n"),
+])
+def test_removing_leading_blank_lines_changes_nothing_else(before: bytes, after: bytes) -> None:
+    out = remove_leading_blank_lines(before)
+    assert out == after
+    assert (out is before) == (before == after)
+
+
+def test_check_fix_removes_blank_lines_before_front_matter_and_keeps_file_modes(make_hub) -> None:
+    body = "\n\n# Body\n\nText.\n"
+    blank = "\n \n" + page(extra="audience: [Public servants]\n", body=body)
+    root = make_hub({"blank.md": blank, "synonym.md": page(extra="audience: [Public servants]\n")})
+    (root / "blank.md").chmod(0o664)
+    (root / "synonym.md").chmod(0o640)
+    before = run_kmgen("check", str(root), "--format", "json")
+    assert ("blank.md", 3, "KM140") in {(d["path"], d["line"], d["code"]) for d in json.loads(before.stdout)}
+    proc = run_kmgen("check", "--fix", str(root))
+    assert proc.returncode == 0, proc.stdout
+    assert (root / "blank.md").read_text() == blank[3:].replace("Public servants", "civil-servants")
+    assert "KM140" not in run_kmgen("check", str(root)).stdout
+    assert (root / "blank.md").stat().st_mode & 0o7777 == 0o664
+    assert (root / "synonym.md").stat().st_mode & 0o7777 == 0o640
+
+
+def test_tag_apply_keeps_the_file_mode(make_hub) -> None:
+    from test_tag import PAGES
+
+    root = make_hub(PAGES)
+    target = root / "guidelines" / "farm-payments.md"
+    target.chmod(0o644)
+    before = target.read_bytes()
+    run_kmgen("tag", str(target), "--content", str(root), "--apply", "--min-confidence", "0.5", check=True)
+    assert target.read_bytes() != before
+    assert target.stat().st_mode & 0o7777 == 0o644
+
+
+def test_atomic_writes_keep_an_existing_mode_and_make_new_files_readable(tmp_path: Path) -> None:
+    old = tmp_path / "old.md"
+    old.write_bytes(b"a")
+    old.chmod(0o600)
+    write_atomic(old, b"b")
+    assert old.read_bytes() == b"b" and old.stat().st_mode & 0o7777 == 0o600
+    old.chmod(0o755)
+    write_atomic(old, b"c")
+    assert old.stat().st_mode & 0o7777 == 0o755
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "new.json", b"{}")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "new.json").stat().st_mode & 0o7777 == 0o644

@@ -244,3 +244,42 @@ def test_on_the_sample_hub_birth_registration_finds_the_civil_registration_case_
     build_index(hub, tmp_path / "index")
     results = search.search(tmp_path / "index", "birth registration", limit=len(wanted))
     assert set(paths(results)) == wanted
+
+
+# -- pages without a body (issue 10, item 1) -----------------------------------------------
+SUMMARY_ONLY = {
+    "guidelines/stub.md": page("Vaccination stub", "guideline", "sector: [health]\n", body="",
+                               summary="Vaccination days planned by nurses."),
+    "guidelines/blank.md": page("Blank lines only", "guideline", "", body="\n\n   \n",
+                                summary="Nothing below the front matter."),
+    "guidelines/clinics.md": PAGES["guidelines/clinics.md"],
+}
+
+
+@pytest.fixture
+def summary_only_index(make_hub, tmp_path: Path) -> tuple[Path, Path]:
+    root = make_hub(SUMMARY_ONLY)
+    index_dir = tmp_path / "index"
+    hub = load_hub(root)
+    assert {d.path for d in hub.accepted()} == set(SUMMARY_ONLY)  # kmgen check accepts them
+    build_index(hub, index_dir)
+    return root, index_dir
+
+
+def test_a_page_with_an_empty_body_is_found_with_its_summary_as_snippet(summary_only_index) -> None:
+    _root, index_dir = summary_only_index
+    results = search.search(index_dir, "vaccination")
+    assert set(paths(results)) == {"guidelines/stub.md", "guidelines/clinics.md"}
+    stub = next(h for h in results.hits if h.path == "guidelines/stub.md")
+    assert stub.snippet.startswith("**Vaccination** days planned by nurses")
+    blank = search.search(index_dir, "blank").hits[0]
+    assert blank.path == "guidelines/blank.md" and blank.snippet == "Nothing below the front matter."
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_kmgen_search_on_a_page_with_an_empty_body_does_not_trace_back(summary_only_index, fmt: str) -> None:
+    root, index_dir = summary_only_index
+    proc = run_kmgen("search", "vaccination", "--index-dir", str(index_dir), "--content", str(root),
+                     "--format", fmt, "--counts")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "guidelines/stub.md" in proc.stdout
