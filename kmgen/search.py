@@ -114,7 +114,8 @@ def _bound_wildcards(text: str) -> tuple[str, list[str]]:
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
         literal = word.split(":", 1)[-1]
-        first = min(i for i, ch in enumerate(literal) if ch in "*?")
+        # A wildcard only in the field part (`*:`) leaves no literal: treat it as leading.
+        first = min((i for i, ch in enumerate(literal) if ch in "*?"), default=0)
         if first >= MIN_WILDCARD_PREFIX:
             return word
         plain = re.sub(r"[*?]", "", word)

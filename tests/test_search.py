@@ -283,3 +283,10 @@ def test_kmgen_search_on_a_page_with_an_empty_body_does_not_trace_back(summary_o
                      "--format", fmt, "--counts")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "guidelines/stub.md" in proc.stdout
+
+
+@pytest.mark.parametrize("text", ["*:", "?:x", "a*:", "*:*"])
+def test_wildcard_in_a_field_name_is_bounded_not_raised(text: str) -> None:
+    # Found by the property test: `*:` left no literal after the colon and min() raised.
+    query, _notes, _dropped = search.bound_query(text)
+    assert "*" not in query.split(":", 1)[0]
