@@ -17,7 +17,9 @@ from kmgen.cli.common import (
     plural,
     progress,
     root_and_filter,
+    say,
 )
+from kmgen.diagnostics import printable
 from kmgen.hub import load_hub
 from kmgen.index import SCHEMA_VERSION, IndexFailure, IndexStats, build_index, open_index
 from kmgen.taxonomy import TAXONOMY_FILE, Taxonomy, load_taxonomy
@@ -31,7 +33,7 @@ def register(main: click.Group) -> None:
 
 
 def _fail(exc: Exception) -> NoReturn:
-    click.echo(f"error: {exc}", err=True)
+    say(f"error: {printable(str(exc))}", err=True)
     raise SystemExit(1)
 
 
@@ -139,23 +141,23 @@ def search_command(query_text: str, index_dir: Path, content_dir: Path, facet_sp
 
 def _print_results(results: search.SearchResults, pages: int, facet_specs: tuple[str, ...]) -> None:
     for note in results.notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
     if results.did_you_mean:
-        click.echo(f"did you mean: {results.did_you_mean}")
+        say(f"did you mean: {printable(results.did_you_mean)}")
     if not pages:
-        click.echo("the index holds no pages: no page of the hub is accepted yet (run 'kmgen check')")
+        say("the index holds no pages: no page of the hub is accepted yet (run 'kmgen check')")
         return
     where = f" with {', '.join(facet_specs)}" if facet_specs else ""
     shown = f", showing {len(results.hits)}" if len(results.hits) < results.total else ""
-    click.echo(f"{plural(results.total, 'result')} for {results.query!r}{where}{shown}")
+    say(f"{plural(results.total, 'result')} for {printable(repr(results.query))}{where}{shown}")
     for n, hit in enumerate(results.hits, 1):
-        click.echo(f"\n{n:>2}. {hit.title}  [{hit.type}]\n    {hit.path}")
+        say(f"\n{n:>2}. {printable(hit.title)}  [{printable(hit.type)}]\n    {printable(hit.path)}")
         if hit.snippet:
-            click.echo(f"    {hit.snippet}")
+            say(f"    {printable(hit.snippet)}")
     if results.counts:
-        click.echo("\ncounts:")
+        say("\ncounts:")
         for facet, rows in results.counts.items():
-            click.echo(f"  {facet}: " + ", ".join(f"{r.label} ({r.count})" for r in rows))
+            say(f"  {printable(facet)}: " + ", ".join(f"{printable(r.label)} ({r.count})" for r in rows))
 
 
 @click.command("related")
@@ -186,15 +188,16 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
         echo_json({"path": rel, "related": [vars(i) for i in items]})
         return
     if not items:
-        click.echo(f"no related pages for {rel}")
+        say(f"no related pages for {rel}")
         return
     taxonomy = _taxonomy(content_dir)
-    click.echo(f"related to {rel}:")
+    say(f"related to {rel}:")
     for n, item in enumerate(items, 1):
         labels = [taxonomy.concepts[c].label if taxonomy and c in taxonomy.concepts else c for c in item.shared]
         reasons = [f"shared: {', '.join(labels)}"] if labels else []
         reasons += [f"terms: {', '.join(item.terms)}"] if item.terms else []
-        click.echo(f"{n:>2}. {item.title} ({item.path})  score {item.score:.2f}\n    {'; '.join(reasons)}")
+        say(f"{n:>2}. {printable(item.title)} ({printable(item.path)})  score {item.score:.2f}\n"
+            f"    {printable('; '.join(reasons))}")
 
 
 def _content_path(page_path: str, content_dir: Path, index_dir: Path) -> tuple[str, Path, Path]:
@@ -239,5 +242,5 @@ def duplicates_command(index_dir: Path, threshold: float, fmt: str) -> None:
         echo_json(duplicates.as_json(pairs))
         return
     for p in pairs:
-        click.echo(f"{p.similarity:.2f}  {p.a}  <->  {p.b}\n      {p.kind}: {p.describe()}")
-    click.echo(f"{plural(len(pairs), 'duplicate pair')} among {plural(pages, 'indexed page')}")
+        say(f"{p.similarity:.2f}  {printable(p.a)}  <->  {printable(p.b)}\n      {p.kind}: {printable(p.describe())}")
+    say(f"{plural(len(pairs), 'duplicate pair')} among {plural(pages, 'indexed page')}")
