@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 import click
 from click.core import ParameterSource
 
-from kmgen import duplicates, index_store, related, search
+from kmgen import duplicates, index_freshness, index_store, related, search
 from kmgen.cli.common import (
     content_option,
     echo_json,
@@ -114,7 +114,8 @@ def search_command(query_text: str, index_dir: Path, content_dir: Path, facet_sp
     Words must all match (pages with any of them are shown when none has all);
     "a phrase" matches words in order; regist* matches by prefix; AND, OR, NOT
     and title:word work too. Titles weigh most, then summaries, headings, tags
-    and the body. Run `kmgen index` first.
+    and the body. Run `kmgen index` first; a note says when pages changed,
+    were added or were deleted since it was built.
 
     \b
     Examples:
@@ -133,10 +134,17 @@ def search_command(query_text: str, index_dir: Path, content_dir: Path, facet_sp
             ix.close()
     except search.QueryError as exc:
         raise click.UsageError(str(exc)) from None
+    stale = index_freshness.staleness(content_dir, index_dir)
     if fmt == "json":
-        echo_json(search.as_json(results))
+        echo_json({**search.as_json(results), "index_out_of_date": stale.as_json() if stale else None})
         return
+    _warn_if_stale(stale)
     _print_results(results, pages, facet_specs)
+
+
+def _warn_if_stale(stale: index_freshness.Staleness | None) -> None:
+    if stale:
+        say(f"note: {stale.describe()}", err=True)
 
 
 def _print_results(results: search.SearchResults, pages: int, facet_specs: tuple[str, ...]) -> None:
@@ -169,7 +177,8 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
     """Show the pages most related to PATH, and why (shared concepts, key terms).
 
     Related pages are computed by `kmgen index` from shared taxonomy concepts
-    and text similarity; the site shows the same list on each page.
+    and text similarity; the site shows the same list on each page. A note says
+    when the content changed since the index was built.
 
     \b
     Examples:
@@ -184,9 +193,12 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
         _fail(IndexFailure(f"{rel} is not in the index: only accepted pages are "
                            "(run 'kmgen check' to see why, then 'kmgen index')"))
     items = related.load(index_dir).get(rel, [])
+    stale = index_freshness.staleness(content_dir, index_dir)
     if fmt == "json":
-        echo_json({"path": rel, "related": [vars(i) for i in items]})
+        echo_json({"path": rel, "related": [vars(i) for i in items],
+                   "index_out_of_date": stale.as_json() if stale else None})
         return
+    _warn_if_stale(stale)
     if not items:
         say(f"no related pages for {rel}")
         return
