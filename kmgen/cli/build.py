@@ -57,6 +57,11 @@ def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path,
             say(f"  {printable(line)}", err=True)
         say(f"build stopped ({stop.stage}): {printable(message)}; {site_dir} was not changed", err=True)
         raise SystemExit(1) from None
+    except OSError as exc:  # a full disk or a read-only folder outside the steps that report their own
+        where = f" {exc.filename}" if exc.filename else ""
+        say(f"build stopped: cannot write{printable(str(where))}: {exc.strerror or exc}; {site_dir} was not changed",
+            err=True)
+        raise SystemExit(1) from None
     warnings = sum(1 for d in report.diagnostics if d.severity == "warning")
     if warnings:
         click.echo(f"{plural(warnings, 'warning')} (run 'kmgen check' to see them)", err=True)

@@ -76,6 +76,9 @@ def index_command(content_dir: Path, index_dir: Path, rebuild: bool) -> None:
         stats = build_index(hub, index_dir, progress=lambda items: progress(items, "Indexing"), rebuild=rebuild)
     except IndexFailure as exc:
         _fail(exc)
+    except OSError as exc:  # a full disk, a read-only folder: every write is aside until one rename
+        _fail(IndexFailure(f"cannot write the index in {index_dir}: {exc.strerror or exc}; "
+                           "the index stays as it was at its last complete update"))
     click.echo(_summary(stats, index_dir))
     left_out = len(hub.documents) - stats.documents
     if not hub.documents:
