@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kmgen.cli.common import content_option, emit_diagnostics, format_option, index_option, plural, progress
+from kmgen.cli.common import content_option, emit_diagnostics, format_option, index_option, plural, progress, say
+from kmgen.diagnostics import printable
 
 
 def register(main: click.Group) -> None:
@@ -53,8 +54,13 @@ def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path,
             if stop.stage == "check":  # the count of the list just printed, not of the raw one
                 message = f"{plural(counts['error'], 'error')} in the content"
         for line in stop.details:
-            click.echo(f"  {line}", err=True)
-        click.echo(f"build stopped ({stop.stage}): {message}; {site_dir} was not changed", err=True)
+            say(f"  {printable(line)}", err=True)
+        say(f"build stopped ({stop.stage}): {printable(message)}; {site_dir} was not changed", err=True)
+        raise SystemExit(1) from None
+    except OSError as exc:  # a full disk or a read-only folder outside the steps that report their own
+        where = f" {exc.filename}" if exc.filename else ""
+        say(f"build stopped: cannot write{printable(str(where))}: {exc.strerror or exc}; {site_dir} was not changed",
+            err=True)
         raise SystemExit(1) from None
     warnings = sum(1 for d in report.diagnostics if d.severity == "warning")
     if warnings:

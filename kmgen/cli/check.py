@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from kmgen import checks, scaffold, schema
-from kmgen.cli.common import emit_diagnostics, format_option, page_counts, progress, root_and_filter, selected
+from kmgen.cli.common import emit_diagnostics, format_option, page_counts, progress, root_and_filter, say, selected
+from kmgen.diagnostics import printable
 from kmgen.hub import load_hub
 
 
@@ -47,7 +48,7 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
         chosen = {p: d for p, d in hub.documents.items() if selected(p, wanted)}
         changed = fix_hub(dataclasses.replace(hub, documents=chosen))
         for rel in changed:
-            click.echo(f"fixed {rel}", err=True)
+            say(f"fixed {printable(rel)}", err=True)
         if changed:
             hub = load_hub(root)
     diags = checks.run(hub, checks.CheckOptions(strict_freshness=strict_freshness))

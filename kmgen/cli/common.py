@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from kmgen import diagnostics, sources
-from kmgen.diagnostics import Diagnostic
+from kmgen.diagnostics import Diagnostic, json_safe, printable
 from kmgen.hub import Hub
 from kmgen.taxonomy import TAXONOMY_FILE
 
@@ -175,7 +175,14 @@ def emit_diagnostics(diags: list[Diagnostic], fmt: str, files: int,
     return counts
 
 
+def say(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """Print human output: every line kmgen lays out may hold contributed text
+    (titles, summaries, labels, file names), so no control character reaches the
+    terminal as one (see `diagnostics.printable`)."""
+    click.echo(printable(text, keep_newlines=True), err=err, nl=nl)
+
+
 def echo_json(value: Any) -> None:
     import json
 
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_safe(json.dumps(value, indent=2, ensure_ascii=False, default=str)))

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 import click
 from click.core import ParameterSource
 
-from kmgen import duplicates, index_store, related, search
+from kmgen import duplicates, index_freshness, index_store, related, search
 from kmgen.cli.common import (
     content_option,
     echo_json,
@@ -17,7 +17,9 @@ from kmgen.cli.common import (
     plural,
     progress,
     root_and_filter,
+    say,
 )
+from kmgen.diagnostics import printable
 from kmgen.hub import load_hub
 from kmgen.index import SCHEMA_VERSION, IndexFailure, IndexStats, build_index, open_index
 from kmgen.taxonomy import TAXONOMY_FILE, Taxonomy, load_taxonomy
@@ -31,7 +33,7 @@ def register(main: click.Group) -> None:
 
 
 def _fail(exc: Exception) -> NoReturn:
-    click.echo(f"error: {exc}", err=True)
+    say(f"error: {printable(str(exc))}", err=True)
     raise SystemExit(1)
 
 
@@ -74,6 +76,9 @@ def index_command(content_dir: Path, index_dir: Path, rebuild: bool) -> None:
         stats = build_index(hub, index_dir, progress=lambda items: progress(items, "Indexing"), rebuild=rebuild)
     except IndexFailure as exc:
         _fail(exc)
+    except OSError as exc:  # a full disk, a read-only folder: every write is aside until one rename
+        _fail(IndexFailure(f"cannot write the index in {index_dir}: {exc.strerror or exc}; "
+                           "the index stays as it was at its last complete update"))
     click.echo(_summary(stats, index_dir))
     left_out = len(hub.documents) - stats.documents
     if not hub.documents:
@@ -112,7 +117,8 @@ def search_command(query_text: str, index_dir: Path, content_dir: Path, facet_sp
     Words must all match (pages with any of them are shown when none has all);
     "a phrase" matches words in order; regist* matches by prefix; AND, OR, NOT
     and title:word work too. Titles weigh most, then summaries, headings, tags
-    and the body. Run `kmgen index` first.
+    and the body. Run `kmgen index` first; a note says when pages changed,
+    were added or were deleted since it was built.
 
     \b
     Examples:
@@ -131,31 +137,38 @@ def search_command(query_text: str, index_dir: Path, content_dir: Path, facet_sp
             ix.close()
     except search.QueryError as exc:
         raise click.UsageError(str(exc)) from None
+    stale = index_freshness.staleness(content_dir, index_dir)
     if fmt == "json":
-        echo_json(search.as_json(results))
+        echo_json({**search.as_json(results), "index_out_of_date": stale.as_json() if stale else None})
         return
+    _warn_if_stale(stale)
     _print_results(results, pages, facet_specs)
+
+
+def _warn_if_stale(stale: index_freshness.Staleness | None) -> None:
+    if stale:
+        say(f"note: {stale.describe()}", err=True)
 
 
 def _print_results(results: search.SearchResults, pages: int, facet_specs: tuple[str, ...]) -> None:
     for note in results.notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
     if results.did_you_mean:
-        click.echo(f"did you mean: {results.did_you_mean}")
+        say(f"did you mean: {printable(results.did_you_mean)}")
     if not pages:
-        click.echo("the index holds no pages: no page of the hub is accepted yet (run 'kmgen check')")
+        say("the index holds no pages: no page of the hub is accepted yet (run 'kmgen check')")
         return
     where = f" with {', '.join(facet_specs)}" if facet_specs else ""
     shown = f", showing {len(results.hits)}" if len(results.hits) < results.total else ""
-    click.echo(f"{plural(results.total, 'result')} for {results.query!r}{where}{shown}")
+    say(f"{plural(results.total, 'result')} for {printable(repr(results.query))}{where}{shown}")
     for n, hit in enumerate(results.hits, 1):
-        click.echo(f"\n{n:>2}. {hit.title}  [{hit.type}]\n    {hit.path}")
+        say(f"\n{n:>2}. {printable(hit.title)}  [{printable(hit.type)}]\n    {printable(hit.path)}")
         if hit.snippet:
-            click.echo(f"    {hit.snippet}")
+            say(f"    {printable(hit.snippet)}")
     if results.counts:
-        click.echo("\ncounts:")
+        say("\ncounts:")
         for facet, rows in results.counts.items():
-            click.echo(f"  {facet}: " + ", ".join(f"{r.label} ({r.count})" for r in rows))
+            say(f"  {printable(facet)}: " + ", ".join(f"{printable(r.label)} ({r.count})" for r in rows))
 
 
 @click.command("related")
@@ -167,7 +180,8 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
     """Show the pages most related to PATH, and why (shared concepts, key terms).
 
     Related pages are computed by `kmgen index` from shared taxonomy concepts
-    and text similarity; the site shows the same list on each page.
+    and text similarity; the site shows the same list on each page. A note says
+    when the content changed since the index was built.
 
     \b
     Examples:
@@ -182,19 +196,23 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
         _fail(IndexFailure(f"{rel} is not in the index: only accepted pages are "
                            "(run 'kmgen check' to see why, then 'kmgen index')"))
     items = related.load(index_dir).get(rel, [])
+    stale = index_freshness.staleness(content_dir, index_dir)
     if fmt == "json":
-        echo_json({"path": rel, "related": [vars(i) for i in items]})
+        echo_json({"path": rel, "related": [vars(i) for i in items],
+                   "index_out_of_date": stale.as_json() if stale else None})
         return
+    _warn_if_stale(stale)
     if not items:
-        click.echo(f"no related pages for {rel}")
+        say(f"no related pages for {rel}")
         return
     taxonomy = _taxonomy(content_dir)
-    click.echo(f"related to {rel}:")
+    say(f"related to {rel}:")
     for n, item in enumerate(items, 1):
         labels = [taxonomy.concepts[c].label if taxonomy and c in taxonomy.concepts else c for c in item.shared]
         reasons = [f"shared: {', '.join(labels)}"] if labels else []
         reasons += [f"terms: {', '.join(item.terms)}"] if item.terms else []
-        click.echo(f"{n:>2}. {item.title} ({item.path})  score {item.score:.2f}\n    {'; '.join(reasons)}")
+        say(f"{n:>2}. {printable(item.title)} ({printable(item.path)})  score {item.score:.2f}\n"
+            f"    {printable('; '.join(reasons))}")
 
 
 def _content_path(page_path: str, content_dir: Path, index_dir: Path) -> tuple[str, Path, Path]:
@@ -239,5 +257,5 @@ def duplicates_command(index_dir: Path, threshold: float, fmt: str) -> None:
         echo_json(duplicates.as_json(pairs))
         return
     for p in pairs:
-        click.echo(f"{p.similarity:.2f}  {p.a}  <->  {p.b}\n      {p.kind}: {p.describe()}")
-    click.echo(f"{plural(len(pairs), 'duplicate pair')} among {plural(pages, 'indexed page')}")
+        say(f"{p.similarity:.2f}  {printable(p.a)}  <->  {printable(p.b)}\n      {p.kind}: {printable(p.describe())}")
+    say(f"{plural(len(pairs), 'duplicate pair')} among {plural(pages, 'indexed page')}")

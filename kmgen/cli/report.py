@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kmgen.cli.common import content_option, echo_json, json_format_option, progress, root_and_filter, selected
+from kmgen.cli.common import content_option, echo_json, json_format_option, progress, root_and_filter, say, selected
 from kmgen.hub import Hub, load_hub
 
 
@@ -77,7 +77,7 @@ def freshness(paths: tuple[Path, ...], content_dir: Path, fmt: str, today: dt.da
     if fmt == "json":
         echo_json(fr.to_json(result))
     else:
-        click.echo(fr.to_text(result))
+        say(fr.to_text(result))
 
 
 @report.command()
@@ -119,6 +119,6 @@ def coverage(paths: tuple[Path, ...], content_dir: Path, facet_list: str, depth:
     if fmt == "json":
         echo_json(cov.to_json(matrix))
     elif fmt == "markdown":
-        click.echo(cov.to_markdown(matrix))
+        say(cov.to_markdown(matrix))
     else:
-        click.echo(cov.to_text(matrix))
+        say(cov.to_text(matrix))

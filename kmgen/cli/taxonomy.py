@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from kmgen import facets, frontmatter_edit, schema, skos, suggest
-from kmgen.cli.common import content_option, echo_json, json_format_option, plural, root_and_filter, selected
+from kmgen.cli.common import content_option, echo_json, json_format_option, plural, root_and_filter, say, selected
+from kmgen.diagnostics import json_safe, printable
 from kmgen.hub import Hub, load_hub
 from kmgen.writes import write_atomic
 
@@ -81,19 +82,19 @@ def _print_suggestions(found: dict[str, list[suggest.Suggestion]], written: dict
     for rel, items in found.items():
         if not items:
             continue
-        click.echo(rel)
+        say(printable(rel))
         for s in items:
             evidence = "; ".join([*s.words[:4], *(f"neighbour: {p}" for p in s.neighbours[:3])])
-            click.echo(f"  {s.confidence:.2f}  {s.key}: {s.concept} ({s.label})  {evidence}")
+            say(f"  {s.confidence:.2f}  {s.key}: {s.concept} ({printable(s.label)})  {printable(evidence)}")
         if rel in written:
-            click.echo(f"  wrote {', '.join(written[rel]) or 'nothing'}")
+            say(f"  wrote {', '.join(written[rel]) or 'nothing'}")
         if rel in refused:
-            click.echo(f"  not written: {refused[rel]}", err=True)
+            say(f"  not written: {printable(refused[rel])}", err=True)
     total = sum(len(v) for v in found.values())
     summary = f"{plural(len(found), 'page')}, {plural(total, 'suggestion')}"
     if applied:
         summary += f", {sum(len(v) for v in written.values())} written, {plural(len(refused), 'page')} refused"
-    click.echo(summary)
+    say(summary)
 
 
 @click.group()
@@ -130,9 +131,9 @@ def show(content_dir: Path, fmt: str) -> None:
     if fmt == "json":
         echo_json(tree)
         return
-    click.echo(f"{'concept':<40} {'label':<36} {'pages':>5} {'exact':>5}")
+    say(f"{'concept':<40} {'label':<36} {'pages':>5} {'exact':>5}")
     for facet in tree:
-        click.echo(f"{facet['label']} ({facet['id']}; key '{facet['key']}'"
+        say(f"{printable(str(facet['label']))} ({facet['id']}; key '{facet['key']}'"
                    f"{'' if facet['multiple'] else ', one value'}): {facet['pages']} pages")
         for node in facet["concepts"]:
             _print_node(node, 1)
@@ -140,7 +141,7 @@ def show(content_dir: Path, fmt: str) -> None:
 
 def _print_node(node: dict[str, object], depth: int) -> None:
     name = f"{'  ' * depth}{node['id']}"
-    click.echo(f"{name:<40} {node['label']!s:<36} {node['pages']:>5} {node['tagged']:>5}")
+    say(f"{name:<40} {printable(str(node['label'])):<36} {node['pages']:>5} {node['tagged']:>5}")
     for child in node["narrower"]:  # type: ignore[attr-defined]
         _print_node(child, depth + 1)
 
@@ -168,7 +169,7 @@ def export(content_dir: Path, fmt: str, base: str, output: Path | None) -> None:
     hub = _hub(content_dir)
     try:
         if fmt == "skos-jsonld":
-            text = json.dumps(skos.to_jsonld(hub.taxonomy, base), indent=2, ensure_ascii=False) + "\n"
+            text = json_safe(json.dumps(skos.to_jsonld(hub.taxonomy, base), indent=2, ensure_ascii=False)) + "\n"
         elif fmt == "turtle":
             text = skos.to_turtle(hub.taxonomy, base)
         else:
@@ -199,8 +200,8 @@ def unused(content_dir: Path, fmt: str) -> None:
         echo_json({fid: [{"id": cid, "label": tax.concepts[cid].label} for cid in ids] for fid, ids in gaps.items()})
         return
     for fid, ids in gaps.items():
-        click.echo(f"{tax.facets[fid].label} ({len(ids)} of {len(tax.facets[fid].concepts)} unused)")
+        say(f"{printable(tax.facets[fid].label)} ({len(ids)} of {len(tax.facets[fid].concepts)} unused)")
         for cid in ids:
-            click.echo(f"  {cid:<38} {tax.concepts[cid].label}")
+            say(f"  {cid:<38} {printable(tax.concepts[cid].label)}")
     total = sum(len(v) for v in gaps.values())
-    click.echo(f"{total} of {plural(len(tax.concepts), 'concept')} {'has' if total == 1 else 'have'} no pages")
+    say(f"{total} of {plural(len(tax.concepts), 'concept')} {'has' if total == 1 else 'have'} no pages")
