@@ -11,7 +11,7 @@ from kmgen.diagnostics import Diagnostic
 
 PAGE_SUFFIX = ".md"
 ASSET_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".pdf"})
-DATA_FILES = frozenset({"taxonomy.yml"})  # at the content root only: data for kmgen, not pages
+DATA_FILES = frozenset({"taxonomy.yml", "kmgen.yml"})  # at the content root only: data for kmgen, not pages
 
 
 def scan(root: Path) -> tuple[list[str], list[str], list[Diagnostic]]:
