@@ -41,7 +41,7 @@ def load_hub_config(root: Path, reserved: frozenset[str]) -> tuple[HubConfig, li
     """The hub's `kmgen.yml` (an empty config when there is none). `reserved`:
     names an extra field may not take (kmgen's own fields)."""
     path = Path(root) / CONFIG_FILE
-    if not path.is_file() or path.is_symlink():
+    if not path.is_file() or path.is_symlink() or Path(root).is_symlink():  # links: sources.scan reports them
         return HubConfig(), []
     node, diags = safe_compose(CONFIG_FILE, path.read_bytes(), _MAX_BYTES)
     if node is None:

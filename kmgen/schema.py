@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kmgen import dates, field_hints
+from kmgen import dates, field_hints, invisible_text
 from kmgen.content import Document, as_date
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub_config import ExtraField
@@ -162,6 +162,7 @@ def validate(doc: Document, facet_keys: tuple[str, ...],
             v.check(key, value, FIELDS[key].kind)
         elif key in extra and key not in facet_keys:
             v.check(key, value, extra[key].kind)
+        v.check_characters(key, value)
     for key in required_fields(type_id) if type_id else ("title", "summary", "type"):
         value = doc.get(key)
         if value is None or value == "" or value == []:
@@ -231,6 +232,20 @@ class _Validator:
                      f"did you mean '{close[0]}'?" if close else "pick the closest type")
         elif kind in ("list", "links"):
             self.check_list(key, value, line, links=kind == "links")
+
+    def check_characters(self, key: str, value: Any) -> None:
+        """Spoofing and control characters in any text a reader or a log sees (not source_meta)."""
+        if isinstance(value, str):
+            items: list[tuple[int, Any]] = [(self.doc.line_of(key), value)]
+        elif isinstance(value, list):
+            items = [(_item_line(self.doc, key, i), item) for i, item in enumerate(value)]
+        else:
+            return
+        single = key in invisible_text.SINGLE_LINE or isinstance(value, list)
+        for line, item in items:
+            if isinstance(item, str):
+                for f in invisible_text.findings(key, item, single):
+                    self.err(line, f.code, key, f.message, f.hint, f.severity)
 
     def check_date(self, key: str, value: Any, line: int) -> None:
         if as_date(value) is not None:
