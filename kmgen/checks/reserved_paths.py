@@ -13,9 +13,9 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
+from kmgen import schema
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub
-from kmgen.publish.pages import SitePages
 from kmgen.publish.site import (
     BROWSE_FILE,
     CATALOG_FILE,
@@ -24,8 +24,10 @@ from kmgen.publish.site import (
     TAXONOMY_FILE,
     TAXONOMY_IRI_DIR,
     TYPES_DIR,
-    Settings,
-    Site,
+    addressable,
+    concept_src,
+    facet_src,
+    type_src,
 )
 from kmgen.sources import url_key
 
@@ -54,12 +56,23 @@ def reserved_reason(rel: str) -> str | None:
     return None
 
 
+def _generated_keys(hub: Hub) -> set[str]:
+    """Addresses of the type and facet pages the build generates: a content file
+    there is KM802 already (kmgen.publish.preflight), so it is not reported twice."""
+    srcs = [type_src(t) for t in schema.TYPES]
+    for facet in hub.taxonomy.facets.values():
+        if addressable(facet.id):
+            srcs.append(facet_src(facet.id))
+            srcs.extend(concept_src(facet.id, c) for c in facet.concepts if addressable(c))
+    return {url_key(src) for src in srcs}
+
+
 def check(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
-    reported = {path for path, _page in SitePages(Site(hub, Settings())).collisions}  # KM802
+    generated = _generated_keys(hub)
     diags = []
     for rel in sorted([*hub.documents, *hub.assets]):
         why = reserved_reason(rel)
-        if why and rel not in reported:
+        if why and url_key(rel) not in generated:
             diags.append(Diagnostic(rel, 0, "KM245", "error", f"{rel} would shadow a file of the site: {why}",
                                     "rename or move it (for example under a folder named after its topic)"))
     return diags

@@ -97,6 +97,8 @@ PATHS_AND_FILES: dict[str, tuple[bytes, Expected]] = {
     "taxonomy.md": (fm().encode(), {(0, "KM245")}),
     "facets/unknown/x.md": (fm().encode(), {(0, "KM245")}),
     "types/guideline.md": (fm().encode(), {(0, "KM802")}),  # a generated page today: KM802, not twice
+    "facets/audience/civil-servants.md": (fm().encode(), {(0, "KM802")}),
+    "my folder/p.md": (fm().encode(), {(0, "KM243")}),
     "guides/ok.md": (fm(body="![ok](../img/ok.png)\n").encode(), set()),
 }
 
