@@ -269,6 +269,11 @@ def test_removing_leading_blank_lines_changes_nothing_else(before: bytes, after:
     assert (out is before) == (before == after)
 
 
+def test_blank_lines_in_old_mac_line_endings_are_left_alone() -> None:
+    with pytest.raises(EditRefused, match="carriage returns"):
+        remove_leading_blank_lines(b"\r\r---\rtitle: a\r---\rbody\r")
+
+
 def test_check_fix_removes_blank_lines_before_front_matter_and_keeps_file_modes(make_hub) -> None:
     body = "\n\n# Body\n\nText.\n"
     blank = "\n \n" + page(extra="audience: [Public servants]\n", body=body)
