@@ -342,7 +342,10 @@ def remove_leading_blank_lines(data: bytes, rel: str = "page.md") -> bytes:
         return data
     bom = _BOM if data.startswith(_BOM) else b""
     text = data[len(bom):].decode("utf-8")
-    rest = text[_line_offset(text, old.front_matter_start):]
+    start = _line_offset(text, old.front_matter_start)
+    if start < 0 or "\r" in text[:start].replace("\r\n", ""):
+        raise EditRefused("the file has bare carriage returns (old Mac line endings)")
+    rest = text[start:]
     out = bom + rest.encode("utf-8")
     new, _diags = parse_document(rel, out)
     if (new is None or new.front_matter_start != 1 or dict(new.fields) != dict(old.fields)

@@ -9,6 +9,7 @@ from pathlib import Path
 from kmgen import facets, schema, sources
 from kmgen.content import Document, load_document
 from kmgen.diagnostics import Diagnostic
+from kmgen.hub_config import load_hub_config
 from kmgen.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_CONTENT = Path("content")
@@ -52,13 +53,15 @@ def load_hub(root: Path = DEFAULT_CONTENT,
     documents: dict[str, Document] = {}
     tags: dict[str, facets.Tags] = {}
     keys = tuple(taxonomy.facet_keys())
+    config, config_diags = load_hub_config(root, frozenset(schema.FIELDS) | frozenset(keys))
+    diags.extend(config_diags)
     for rel in progress(pages) if progress else pages:
         doc, load_diags = load_document(root, rel)
         diags.extend(load_diags)
         if doc is None:
             continue
         documents[rel] = doc
-        diags.extend(schema.validate(doc, keys))
+        diags.extend(schema.validate(doc, keys, config.extra_fields))
         if doc.has_front_matter:
             doc_tags, tag_diags = facets.resolve(doc, taxonomy)
             tags[rel] = doc_tags

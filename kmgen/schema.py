@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kmgen import dates, field_hints
+from kmgen import dates, field_hints, invisible_text
 from kmgen.content import Document, as_date
 from kmgen.diagnostics import Diagnostic
+from kmgen.hub_config import ExtraField
 
 PAGE_TYPE = "page"  # hub pages (home, about): not resources, no governance fields
 PLACEHOLDER = "FILL IN"
@@ -79,6 +81,9 @@ COMMON_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("source_hash", "text", False,
               "First 12 characters of the source's content hash when it was translated "
               "(`kmgen report freshness` prints it).", '"3f2a9c0d1b7e"'),
+    FieldSpec("source_meta", "mapping", False,
+              "Keys from another site generator, kept exactly as written and never published "
+              "(any mapping).", "{layout: post, weight: 3}"),
 )
 
 TYPE_FIELDS: tuple[FieldSpec, ...] = (
@@ -130,12 +135,15 @@ def review_due(doc: Document) -> dt.date | None:
     return reviewed + every
 
 
-def validate(doc: Document, facet_keys: tuple[str, ...]) -> list[Diagnostic]:
+def validate(doc: Document, facet_keys: tuple[str, ...],
+             extra: Mapping[str, ExtraField] | None = None) -> list[Diagnostic]:
     """Field-level checks (presence, types, formats, unknown keys).
 
     Facet values are resolved separately by `kmgen.tagging` against the taxonomy;
-    here a facet key only has to be known.
+    here a facet key only has to be known. `extra`: fields the hub declares for
+    its own pages (content/kmgen.yml), checked for their kind only.
     """
+    extra = extra or {}
     v = _Validator(doc)
     if not doc.has_front_matter:
         v.err(1, "KM201", None, "page has no front matter",
@@ -144,7 +152,7 @@ def validate(doc: Document, facet_keys: tuple[str, ...]) -> list[Diagnostic]:
     type_id = doc.get("type")
     if not isinstance(type_id, str) or (type_id not in TYPES and type_id != PAGE_TYPE):
         type_id = None
-    known = set(FIELDS) | set(facet_keys)
+    known = set(FIELDS) | set(facet_keys) | set(extra)
     for key, value in doc.fields.items():
         if not isinstance(key, str) or key not in known:
             hint = _unknown_field_hint(str(key), value, known, facet_keys)
@@ -152,6 +160,9 @@ def validate(doc: Document, facet_keys: tuple[str, ...]) -> list[Diagnostic]:
             continue
         if key in FIELDS:
             v.check(key, value, FIELDS[key].kind)
+        elif key in extra and key not in facet_keys:
+            v.check(key, value, extra[key].kind)
+        v.check_characters(key, value)
     for key in required_fields(type_id) if type_id else ("title", "summary", "type"):
         value = doc.get(key)
         if value is None or value == "" or value == []:
@@ -192,6 +203,12 @@ class _Validator:
         if kind in ("text", "language", "license", "path", "status", "type") and not isinstance(value, str):
             self.wrong_type(key, value, "text")
             return
+        if kind in ("mapping", "any"):
+            if kind == "mapping" and not isinstance(value, dict):
+                self.err(line, "KM220", key, f"'{key}' must be a mapping of 'name: value' lines, "
+                         f"got {type(value).__name__}", f"write each kept key indented under '{key}:', "
+                         f"or as {key}: {{layout: post}}")
+            return
         if isinstance(value, str) and PLACEHOLDER in value:
             self.err(line, "KM230", key, f"'{key}' still holds the template placeholder",
                      f"replace the '{PLACEHOLDER} ...' text with the real value")
@@ -215,6 +232,20 @@ class _Validator:
                      f"did you mean '{close[0]}'?" if close else "pick the closest type")
         elif kind in ("list", "links"):
             self.check_list(key, value, line, links=kind == "links")
+
+    def check_characters(self, key: str, value: Any) -> None:
+        """Spoofing and control characters in any text a reader or a log sees (not source_meta)."""
+        if isinstance(value, str):
+            items: list[tuple[int, Any]] = [(self.doc.line_of(key), value)]
+        elif isinstance(value, list):
+            items = [(_item_line(self.doc, key, i), item) for i, item in enumerate(value)]
+        else:
+            return
+        single = key in invisible_text.SINGLE_LINE or isinstance(value, list)
+        for line, item in items:
+            if isinstance(item, str):
+                for f in invisible_text.findings(key, item, single):
+                    self.err(line, f.code, key, f.message, f.hint, f.severity)
 
     def check_date(self, key: str, value: Any, line: int) -> None:
         if as_date(value) is not None:

@@ -7,11 +7,12 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from kmgen import file_kind
 from kmgen.diagnostics import Diagnostic
 
 PAGE_SUFFIX = ".md"
 ASSET_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".pdf"})
-DATA_FILES = frozenset({"taxonomy.yml"})  # at the content root only: data for kmgen, not pages
+DATA_FILES = frozenset({"taxonomy.yml", "kmgen.yml"})  # at the content root only: data for kmgen, not pages
 
 
 def scan(root: Path) -> tuple[list[str], list[str], list[Diagnostic]]:
@@ -19,6 +20,10 @@ def scan(root: Path) -> tuple[list[str], list[str], list[Diagnostic]]:
     pages: list[str] = []
     assets: list[str] = []
     diags: list[Diagnostic] = []
+    if Path(root).is_symlink():
+        # os.walk would follow it: a hub pointed at /etc would list /etc.
+        return [], [], [_err(".", "KM244", f"the content folder {root} is a symbolic link; nothing was read",
+                             "point --content at the real folder, or copy the content in")]
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         base = Path(dirpath)
         for name in sorted(dirnames):
@@ -40,11 +45,13 @@ def scan(root: Path) -> tuple[list[str], list[str], list[Diagnostic]]:
                 pages.append(rel)
             elif suffix in ASSET_SUFFIXES and not name.startswith("."):
                 assets.append(rel)
+                diags.extend(file_kind.check_asset(path, rel, suffix))
             else:
                 diags.append(_err(rel, "KM402", f"file type not allowed under content/: '{name}'",
                                   "only Markdown pages (.md), images (png, jpg, gif, webp, avif) and PDF "
                                   "are published; move or delete this file"))
     diags.extend(collisions(pages, assets))
+    diags.extend(d for rel in [*pages, *assets] for d in file_kind.check_name(rel))
     return sorted(pages), sorted(assets), diags
 
 

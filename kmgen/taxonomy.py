@@ -22,6 +22,7 @@ from kmgen.content import MAX_FRONT_MATTER_BYTES, safe_compose
 from kmgen.diagnostics import Diagnostic
 
 TAXONOMY_FILE = "taxonomy.yml"
+MAX_CONCEPTS = 2000
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,8 @@ _CONCEPT_KEYS = ("id", "label", "definition", "alt_labels", "hidden_labels", "br
 def load_taxonomy(root: Path, name: str = TAXONOMY_FILE) -> tuple[Taxonomy, list[Diagnostic]]:
     """Load and validate `content/taxonomy.yml`; problems come back as values."""
     path = root / name
+    if Path(root).is_symlink() or path.is_symlink():
+        return Taxonomy([], [], name), []  # not read: sources.scan reports the link (KM244, KM401)
     try:
         data = path.read_bytes()
     except OSError:
@@ -259,6 +262,16 @@ def load_taxonomy(root: Path, name: str = TAXONOMY_FILE) -> tuple[Taxonomy, list
         return Taxonomy([], [], name), diags
     loader = _TaxonomyReader(name)
     facets, concepts = loader.read(node)
+    if len(concepts) > MAX_CONCEPTS:
+        # Each concept is a generated page; past this a build takes minutes and the
+        # site's navigation is unusable, so the whole vocabulary is refused, not cut.
+        first_over = concepts[MAX_CONCEPTS]
+        return Taxonomy([], [], name), diags + [Diagnostic(
+            name, first_over.line, "KM247", "error",
+            f"the taxonomy has {len(concepts):,} concepts; the limit is {MAX_CONCEPTS:,} "
+            f"(each concept is a page of the site); concept {MAX_CONCEPTS + 1:,} is {first_over.id!r}",
+            "split very large vocabularies (all places, all organisations) into a smaller set "
+            "of concepts and use tags or alt_labels for the rest")]
     tax = Taxonomy(facets, concepts, name)
     return tax, diags + loader.diags + _validate(tax, facets, concepts)
 

@@ -163,3 +163,25 @@ def test_the_site_is_given_the_documents_body_for_every_detected_shape(make_hub,
     pages = SitePages(Site(hub, Settings()))
     bodies = {p: pages.by_uri[p].markdown for p in ("blank.md", "dots.md", "crlf.md")}
     assert bodies == {"blank.md": "Body two.\n", "dots.md": "Body one.", "crlf.md": "Body three."}
+
+
+def test_mkdocs_renders_the_body_kmgen_found_for_every_accepted_shape(tmp_path: Path) -> None:
+    """A real build: the front matter of a page with blank lines before it, a '...'
+    closer, a BOM and CRLF endings never reaches the page, and its title does."""
+    from conftest import MINI_TAXONOMY, build_site
+
+    def shaped(title: str, body: str) -> str:
+        text = page(title=title, body=body).split("\n")
+        return "\n".join(text[:6] + ["source_meta: {layout: secret-layout-77}", "..."] + text[7:])
+
+    files = {
+        "taxonomy.yml": MINI_TAXONOMY,
+        "blank.md": "\n\n" + shaped("Blank lines first", "Body of the first page.\n"),
+        "crlf.md": ("\ufeff" + shaped("Windows page", "Body of the second page.")).replace("\n", "\r\n"),
+    }
+    site = build_site(tmp_path, files)
+    for name, title, body in (("blank", "Blank lines first", "Body of the first page."),
+                              ("crlf", "Windows page", "Body of the second page.")):
+        html = (site / f"{name}.html").read_text(encoding="utf-8")
+        assert title in html and body in html
+        assert "secret-layout-77" not in html and "last_reviewed" not in html and "owner: " not in html

@@ -174,18 +174,20 @@ def _file(draw: st.DrawFn) -> bytes:
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     body = draw(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00\r"), max_size=80))
     body = body.replace("\n", newline)
-    text = newline.join(["---", *draw(_front_matter()), "---"])
+    blank = draw(st.sampled_from(["", "", newline, newline + " " + newline]))  # KM140
+    close = draw(st.sampled_from(["---", "---", "..."]))  # KM141
+    text = blank + newline.join(["---", *draw(_front_matter()), close])
     text += newline + body if body else draw(st.sampled_from(["", newline]))
     return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + text.encode("utf-8")
 
 
 def _split_at_fences(data: bytes) -> tuple[bytes, bytes]:
-    """(opening fence line incl. BOM, closing fence line and everything after it)."""
-    first = data.index(b"\n") + 1
+    """(BOM, blank lines and opening fence line, closing fence line and everything after it)."""
+    first = data.index(b"---") + data[data.index(b"---"):].index(b"\n") + 1
     lines = data[first:].split(b"\n")
     offset = first
     for line in lines:
-        if line.rstrip(b"\r") == b"---":
+        if line.rstrip(b"\r") in (b"---", b"..."):
             return data[:first], data[offset:]
         offset += len(line) + 1
     raise AssertionError("no closing fence")
@@ -265,6 +267,11 @@ def test_removing_leading_blank_lines_changes_nothing_else(before: bytes, after:
     out = remove_leading_blank_lines(before)
     assert out == after
     assert (out is before) == (before == after)
+
+
+def test_blank_lines_in_old_mac_line_endings_are_left_alone() -> None:
+    with pytest.raises(EditRefused, match="carriage returns"):
+        remove_leading_blank_lines(b"\r\r---\rtitle: a\r---\rbody\r")
 
 
 def test_check_fix_removes_blank_lines_before_front_matter_and_keeps_file_modes(make_hub) -> None:
