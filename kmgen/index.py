@@ -245,8 +245,9 @@ def build_index(hub: Hub, index_dir: Path, progress: Progress | None = None, reb
         if stats is None:
             stats = _full(hub, index_dir, pages, prints, progress, reason)
         count = 0
-        if related and (stats.changed or not related_pages.exists(index_dir)):
+        if related and (stats.changed or related_pages.problem(index_dir)):
             # A full rebuild is a fresh start: the related-pages cache is not reused either.
+            # A missing or damaged related.json is rebuilt (from the cache, which checks itself).
             count = related_pages.refresh(hub, index_dir, progress, fresh=stats.rebuilt)
         elif related:
             count = related_pages.count(index_dir)

@@ -32,6 +32,7 @@ taken in path order, so an updated index and a fresh one give the same file.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import math
@@ -299,19 +300,44 @@ def refresh(hub: Any, index_dir: Path, progress: Callable[[Iterable[Any]], Itera
 
 
 def write(index_dir: Path, related: dict[str, list[RelatedItem]]) -> None:
-    data = {"format": FORMAT, "version": 1,
-            "pages": {p: [_as_json(i) for i in items] for p, items in sorted(related.items())}}
+    pages = {p: [_as_json(i) for i in items] for p, items in sorted(related.items())}
+    data = {"format": FORMAT, "version": 1, "checksum": _checksum(pages), "pages": pages}
     write_atomic(Path(index_dir) / RELATED_FILE, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+
+
+def _checksum(pages: Any) -> str:
+    """sha256 of the pages as canonical JSON: a file cut short, edited or mixed up
+    no longer matches, and `kmgen index` rebuilds it instead of publishing a site
+    whose related pages silently vanished."""
+    canonical = json.dumps(pages, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def problem(index_dir: Path) -> str:
+    """Why related.json cannot be trusted ("" when it can): missing, unreadable,
+    not kmgen's format, or its checksum does not match what it holds."""
+    path = Path(index_dir) / RELATED_FILE
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return "it is too large"
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return "there is no related-pages file"
+    except OSError as exc:
+        return f"it cannot be read ({exc.__class__.__name__})"
+    except (ValueError, RecursionError):
+        return "it is not valid JSON"
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("pages"), dict):
+        return "it is not a kmgen related-pages file"
+    if data.get("checksum") != _checksum(data["pages"]):
+        return "it is damaged (its checksum does not match)"
+    return ""
 
 
 def _as_json(item: RelatedItem) -> dict[str, Any]:
     # What dataclasses.asdict gives, without its deep copies (a third of a refresh).
     return {"path": item.path, "title": item.title, "score": item.score, "shared": list(item.shared),
             "terms": list(item.terms)}
-
-
-def exists(index_dir: Path) -> bool:
-    return (Path(index_dir) / RELATED_FILE).is_file()
 
 
 def count(index_dir: Path) -> int:

@@ -295,3 +295,44 @@ def test_related_json_holds_every_field_of_an_item(indexed) -> None:
         for item in items:
             assert json.loads(json.dumps(dataclasses.asdict(item))) == json.loads(json.dumps(related._as_json(item)))
     assert data["format"] == related.FORMAT and data["version"] == 1
+
+
+# -- a damaged related.json (issue 11, item 7) ----------------------------------------------
+def _drop_one_page(data: dict) -> bytes:
+    data["pages"].pop(sorted(data["pages"])[0])
+    return json.dumps(data).encode("utf-8")
+
+
+RELATED_DAMAGE = {
+    "garbage": lambda raw: b"\x00\xffnot json",
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "empty": lambda raw: b"",
+    "not-an-object": lambda raw: b"[]",
+    "page-removed": lambda raw: _drop_one_page(json.loads(raw)),
+    "score-edited": lambda raw: raw.replace(b'"score": 0.', b'"score": 1.', 1),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(RELATED_DAMAGE))
+def test_a_damaged_related_file_is_detected_and_rebuilt(indexed, damage: str) -> None:
+    root, index_dir = indexed
+    path = index_dir / related.RELATED_FILE
+    written = path.read_bytes()
+    before = related.load(index_dir)
+    assert before, "the fixture hub has related pages"
+    path.write_bytes(RELATED_DAMAGE[damage](written))
+    assert path.read_bytes() != written
+    assert related.problem(index_dir)
+    stats = build_index(load_hub(root), index_dir)  # nothing changed in the content
+    assert stats.related == len(before)
+    assert path.read_bytes() == written and related.load(index_dir) == before
+    assert related.problem(index_dir) == ""
+
+
+def test_kmgen_related_says_when_the_related_file_is_damaged(indexed) -> None:
+    root, index_dir = indexed
+    (index_dir / related.RELATED_FILE).write_bytes(b"{truncated")
+    proc = run_kmgen("related", "case-studies/togo.md", "--content", str(root), "--index-dir", str(index_dir))
+    assert proc.returncode == 1
+    assert proc.stderr == (f"error: the related pages in {index_dir} cannot be used: it is not valid JSON; "
+                           "run 'kmgen index' to rebuild them\n")

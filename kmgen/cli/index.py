@@ -195,6 +195,10 @@ def related_command(page_path: str, content_dir: Path, index_dir: Path, fmt: str
     if rel not in manifest.pages:
         _fail(IndexFailure(f"{rel} is not in the index: only accepted pages are "
                            "(run 'kmgen check' to see why, then 'kmgen index')"))
+    trouble = related.problem(index_dir)
+    if trouble:
+        _fail(IndexFailure(f"the related pages in {index_dir} cannot be used: {trouble}; "
+                           "run 'kmgen index' to rebuild them"))
     items = related.load(index_dir).get(rel, [])
     stale = index_freshness.staleness(content_dir, index_dir)
     if fmt == "json":
