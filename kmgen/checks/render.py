@@ -110,6 +110,17 @@ class BodyRenderer:
         self._md: markdown.Markdown | None = None
 
     def render(self, body: str) -> BodyFacts:
+        outcome = self._attempt(body)
+        if isinstance(outcome, BodyFacts):
+            return outcome
+        if isinstance(outcome, budget.RenderTimeout):
+            return BodyFacts(failure=budget.timeout_failure(body, self.seconds))
+        line = self._first_failing_line(body, type(outcome))
+        if isinstance(outcome, RecursionError):
+            return BodyFacts(failure=budget.depth_failure(body, line))
+        return BodyFacts(failure=budget.crash_failure(body, outcome, line))
+
+    def _attempt(self, body: str) -> BodyFacts | BaseException:
         if self._md is None:
             self._md = self.site.new()
             budget.add_mkdocs_raw_html_reader(self._md)
@@ -119,19 +130,31 @@ class BodyRenderer:
             with budget.limits(self.seconds):
                 md.convert(body)
                 return collect(md, collector, body)
-        except budget.RenderTimeout:
-            self._md = None
-            return BodyFacts(failure=budget.timeout_failure(body, self.seconds))
-        except RecursionError:
-            self._md = None
-            return BodyFacts(failure=budget.depth_failure(body))
-        except Exception as exc:  # the class of bug closed here: anything the renderer raises
-            self._md = None
-            return BodyFacts(failure=budget.crash_failure(body, exc))
+        except (budget.RenderTimeout, Exception) as exc:  # the class of bug closed here: anything at all
+            self._md = None  # cut short: its state is undefined
+            return exc
         finally:
             if self._md is not None:
                 self._md.reset()
                 collector.reset()
+
+    def _first_failing_line(self, body: str, kind: type[BaseException]) -> int | None:
+        """The line where the failure starts: the shortest failing prefix of the
+        body, found by halving (a dozen renders at most, stopped by a timeout)."""
+        lines = body.split("\n")
+        good, bad = 0, len(lines)  # a prefix of `good` lines renders, one of `bad` lines fails
+        for _ in range(12):
+            if bad - good <= 1:
+                break
+            middle = (good + bad) // 2
+            outcome = self._attempt("\n".join(lines[:middle]))
+            if isinstance(outcome, budget.RenderTimeout):
+                return None
+            if isinstance(outcome, kind):
+                bad = middle
+            else:
+                good = middle
+        return bad - 1
 
 
 @dataclass

@@ -69,15 +69,15 @@ def timeout_failure(body: str, seconds: float) -> Failure:
             "break up long runs of brackets, emphasis marks or nested quotes near this line, or split the page")
 
 
-def depth_failure(body: str) -> Failure:
-    return (TOO_DEEP, _deepest_line(body),
+def depth_failure(body: str, line: int | None = None) -> Failure:
+    return (TOO_DEEP, _deepest_line(body) if line is None else line,
             "this page nests too deeply to render (lists, quotes or HTML inside each other, hundreds of levels)",
             "flatten the nesting near this line: a reader cannot follow more than a few levels either")
 
 
-def crash_failure(body: str, exc: Exception) -> Failure:
+def crash_failure(body: str, exc: BaseException, line: int | None = None) -> Failure:
     detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-    return (CRASH, _busiest_line(body),
+    return (CRASH, _busiest_line(body) if line is None else line,
             f"the Markdown renderer fails on this page ({type(exc).__name__}{': ' + detail if detail else ''})",
             "simplify the markup near this line (raw HTML, unusual brackets); if the page looks ordinary, "
             "report it to the hub's maintainers")
