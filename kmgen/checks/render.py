@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,11 +141,12 @@ class BodyRenderer:
 
     def _first_failing_line(self, body: str, kind: type[BaseException]) -> int | None:
         """The line where the failure starts: the shortest failing prefix of the
-        body, found by halving (a dozen renders at most, stopped by a timeout)."""
+        body, found by halving (a dozen renders at most, within one more budget)."""
         lines = body.split("\n")
         good, bad = 0, len(lines)  # a prefix of `good` lines renders, one of `bad` lines fails
+        deadline = time.process_time() + self.seconds
         for _ in range(12):
-            if bad - good <= 1:
+            if bad - good <= 1 or time.process_time() > deadline:
                 break
             middle = (good + bad) // 2
             outcome = self._attempt("\n".join(lines[:middle]))
