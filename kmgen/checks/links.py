@@ -1,4 +1,4 @@
-"""Internal links, images and anchors, checked on the rendered page (KM501-KM508).
+"""Internal links, images and anchors, checked on the rendered page (KM501-KM509).
 
 Every relative link or image in a page body must reach something the site will
 publish, and every `#anchor` must be an id the rendered page will have. The
@@ -153,6 +153,12 @@ def check_link(src: str, link: Link, pages: dict[str, Page], targets: Targets, h
     if resolved == ".." or resolved.startswith("../"):
         return _error(src, link, "KM503", f"link '{link.target}' points outside the content folder",
                       "link to a page under content/, or use the page's full https:// address")
+    if link.raw_html and (resolved in targets.documents or resolved in targets.generated):
+        # MkDocs turns `x.md` into the page's address only in Markdown links:
+        # in raw HTML the site would link to a source file it never publishes.
+        return _error(src, link, "KM509", f"link '{link.target}' in raw HTML goes to a page source, which the site "
+                      "does not publish at that address", "write it as a Markdown link, "
+                      f"[text]({link.target}), outside the HTML: MkDocs rewrites only those")
     if resolved in targets.documents:
         if resolved not in targets.published:
             return _unpublished(src, link, resolved, targets)
