@@ -1,207 +1,69 @@
-"""Internal links, images and anchors, checked at source level (KM501-KM506).
+"""Internal links, images and anchors, checked on the rendered page (KM501-KM509).
 
 Every relative link or image in a page body must reach something the site will
-publish, and every `#anchor` must be an id the rendered page will have. Ids are
-computed the way the site's table of contents makes them (Python-Markdown's
-`toc` slugify and de-duplication, `attr_list` `{#id}`), so `kmgen check` agrees
-with the strict `mkdocs build` that `kmgen build` runs, and says why on the
-contributor's line instead of in the build log.
+publish, and every `#anchor` must be an id the rendered page will have. The
+links and ids come from rendering the body the way the site does
+(`kmgen.checks.render`: the hub's Markdown extensions, raw HTML included), so
+`kmgen check` agrees with the strict `mkdocs build` that `kmgen build` runs,
+and says why on the contributor's line instead of in the build log.
 
-Each page is scanned once (links and anchors together); the anchors are kept
-per page, so a hub of thousands of pages costs one pass over each file.
+Each body is rendered once per run (and cached across runs); the anchors are
+kept per page, and hints are looked up by folder and file name, so a hub of
+thousands of pages and broken links costs one pass over its links.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
-import html
 import posixpath
 import re
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-import markdown
-from markdown.extensions.toc import slugify, strip_tags, unique
-
 from kmgen import schema
-from kmgen.checks import CheckOptions
-from kmgen.checks.markdown_code import CODE_SPAN, COMMENT, FENCE, blank, closes_fence
+from kmgen.checks import CheckOptions, render
+from kmgen.checks.rendered import BodyFacts
 from kmgen.content import Document
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub
 from kmgen.publish.site import BROWSE, COVERAGE, HOME, REVIEW, addressable, concept_src, facet_src, type_src
 
-# A link's target follows `](`: matching from there also catches link text
-# that wraps onto an earlier line.
-_INLINE = re.compile(r"\]\(\s*(<[^>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
-                     r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
-_REF_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:\s*(<[^>]*>|\S+)")
-_FOOTNOTE = re.compile(r"^\[\^([^\]]+)\]:")
-_ATX = re.compile(r"^(#{1,6})(.*?)#*\s*$")
-_SETEXT = re.compile(r"^[=-]+ *$")
-# attr_list on a heading: trailing `{#id}` / `{: #id .cls}` (its own HEADER_RE).
-_ATTRS = re.compile(r"[ ]+\{:?([^}\n]*)\}[ ]*$")
-_ATTR_ID = re.compile(r"(?:^|\s)#([^\s}]+)|(?:^|\s)id=[\"']?([^\s\"'}]+)")
-_BLOCK_ATTRS = re.compile(r"\{:?([^}\n]*)\}\s*$")
-_HTML_BLOCK = re.compile(r"^<([a-zA-Z][a-zA-Z0-9]*)[\s/>]")
-_HTML_ID = re.compile(r"<(\w+)\b[^>]*?\s(id|name)\s*=\s*[\"']([^\"']+)[\"']", re.I)
-# Lines whose indented continuation is content, not an indented code block.
-_CONTAINER = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|!!!|\?\?\?|===|\[\^[^\]]+\]:)")
-# Characters that make a heading's text differ from its rendered text.
-_MARKUP = set("`*_[<&\\")
-_FNREF = re.compile(r"\[\^[^\]\s]+\]")
-_SEP = "-"  # the toc extension's default separator (mkdocs.yml sets none)
+# Tags whose address the reader's browser loads by itself (not on a click).
+_LOADS = frozenset({"img", "source", "video", "audio", "track"})
+_EMAIL = re.compile(r"[^@\s/:?#]+@[^@\s/:?#]+\.[A-Za-z]{2,}")
+# Kinds of file a broken link may have meant: a missing image is never a page.
+_KINDS = {**dict.fromkeys(("png", "jpg", "jpeg", "gif", "webp", "svg", "avif", "bmp", "ico"), "image"),
+          "pdf": "PDF", **dict.fromkeys(("doc", "docx", "odt", "rtf", "xls", "xlsx", "ods", "csv", "ppt", "pptx",
+                                         "odp"), "office file"), "md": "page"}
+_MAX_CANDIDATES = 300  # nearest names considered for a hint: keeps each lookup bounded
 
 
 @dataclass(frozen=True)
 class Link:
     line: int  # 1-based line in the file
-    target: str  # as written, angle brackets and escapes removed
+    target: str  # the address as a browser reads it
+    tag: str = "a"  # the element it came from (a, img, source ...; ref: a reference definition)
+    raw_html: bool = False
 
 
 @dataclass
 class Page:
-    """What one scan of a page found: its links and the ids a reader can link to."""
+    """What rendering a page found: its links and the ids a reader can link to
+    (heading ids first, in document order)."""
 
-    links: list[Link] = field(default_factory=list)
-    anchors: list[str] = field(default_factory=list)
+    links: list[Link]
+    anchors: list[str]
 
 
-@dataclass
-class _Scan:
-    links: list[Link] = field(default_factory=list)
-    headings: list[tuple[str, str | None]] = field(default_factory=list)  # (text, explicit id)
-    ids: list[str] = field(default_factory=list)  # explicit ids elsewhere (blocks, HTML, footnotes)
-    fence: tuple[str, int] | None = None
-    raw_html: str = ""  # the tag of the raw HTML block we are in (Markdown inside is not rendered)
-    code: bool = False
-    container: bool = False
-    previous: str = ""  # the last non-code line, "" after a blank line
+def page_of(doc: Document, facts: BodyFacts) -> Page:
+    links = [Link(doc.body_line + k.offset, k.target, k.tag, k.raw_html) for k in facts.links]
+    return Page(links, [*facts.headings, *facts.ids])
 
 
 def scan(doc: Document) -> Page:
-    """One pass over the body: links outside code, headings, explicit ids."""
-    state = _Scan()
-    for i, raw in enumerate(doc.body.split("\n")):
-        _scan_line(state, raw.expandtabs(4), doc.body_line + i)
-    return Page(state.links, _anchors(state))
-
-
-def _scan_line(state: _Scan, line: str, number: int) -> None:
-    if state.fence:
-        char, size = state.fence
-        if closes_fence(char, size, line):
-            state.fence = None
-        return
-    if state.raw_html or _raw_html_start(state, line):
-        _raw_html_line(state, line)
-        return
-    if opened := FENCE.match(line):
-        state.fence, state.previous = (opened.group(1)[0], len(opened.group(1))), ""
-        return
-    if not line.strip():
-        state.previous = ""
-        return
-    indent = len(line) - len(line.lstrip(" "))
-    if indent >= 4 and (state.code or not state.previous) and not state.container:
-        state.code = True
-        return
-    state.code = False
-    if indent < 4:
-        state.container = bool(_CONTAINER.match(line))
-    _scan_text(state, line, indent, number)
-
-
-def _scan_text(state: _Scan, line: str, indent: int, number: int) -> None:
-    # Python-Markdown only sees a heading at the start of a (dedented) block line.
-    content = line[indent:] if indent % 4 == 0 else ""
-    atx = _ATX.match(content)
-    if atx:
-        state.headings.append(_heading(atx.group(2)))
-    elif _SETEXT.match(line) and state.previous and not _ATX.match(state.previous.strip()):
-        state.headings.append(_heading(state.previous.strip()))
-    elif block := _BLOCK_ATTRS.search(line):
-        state.ids.extend(_attr_ids(block.group(1)))
-    text = COMMENT.sub("", CODE_SPAN.sub(blank, line))
-    for tag, attr, value in _HTML_ID.findall(text):
-        if attr.lower() == "id" or tag.lower() == "a":
-            state.ids.append(value)
-    if note := _FOOTNOTE.match(content):
-        state.ids.extend((f"fn:{note.group(1)}", f"fnref:{note.group(1)}"))
-    if ref := _REF_DEF.match(content):
-        state.links.append(Link(number, _clean(ref.group(1))))
-    state.links.extend(Link(number, _clean(m.group(1))) for m in _INLINE.finditer(text))
-    state.previous = "" if atx or _SETEXT.match(line) else line
-
-
-def _raw_html_start(state: _Scan, line: str) -> bool:
-    opened = _HTML_BLOCK.match(line)
-    if opened and opened.group(1).lower() in _markdown().block_level_elements:
-        state.raw_html = opened.group(1).lower()
-    return bool(state.raw_html)
-
-
-def _raw_html_line(state: _Scan, line: str) -> None:
-    """Python-Markdown passes a raw HTML block through untouched until its
-    closing tag: no links or headings in it, but its ids are anchors."""
-    for tag, attr, value in _HTML_ID.findall(line):
-        if attr.lower() == "id" or tag.lower() == "a":
-            state.ids.append(value)
-    if re.search(rf"</{state.raw_html}\s*>", line, re.I):
-        state.raw_html = ""
-    state.previous = line
-
-
-def _heading(text: str) -> tuple[str, str | None]:
-    text = text.strip()
-    attrs = _ATTRS.search(text)
-    if not attrs:
-        return text.strip(), None
-    ids = _attr_ids(attrs.group(1))
-    return text[: attrs.start()].strip(), ids[-1] if ids else None
-
-
-def _attr_ids(attrs: str) -> list[str]:
-    return [a or b for a, b in _ATTR_ID.findall(attrs)]
-
-
-def _anchors(state: _Scan) -> list[str]:
-    """Heading ids as the toc extension assigns them: explicit ids are taken
-    first, then each heading without one gets its slug, made unique with
-    `_1`, `_2` in document order."""
-    used = set(state.ids) | {explicit for _, explicit in state.headings if explicit}
-    counters: dict[str, int] = {}
-    ids = []
-    for text, explicit in state.headings:
-        ids.append(explicit or unique(slugify(html.unescape(_rendered(text)), _SEP), used, counters))
-    return ids + state.ids
-
-
-def _rendered(text: str) -> str:
-    """A heading's text as the toc sees it: rendered inline, tags stripped.
-    Rendering is only needed when the text has Markdown or HTML in it."""
-    if not _MARKUP.intersection(text):
-        return text
-    return _render_heading(_FNREF.sub("", text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _render_heading(text: str) -> str:
-    md = _markdown()
-    md.reset()
-    return strip_tags(md.convert(f"# {text} #"))
-
-
-@functools.cache
-def _markdown() -> markdown.Markdown:
-    return markdown.Markdown()
-
-
-def _clean(target: str) -> str:
-    if target.startswith("<") and target.endswith(">"):
-        target = target[1:-1]
-    return re.sub(r"\\(.)", r"\1", target).strip()
+    """One page as a hub without its own mkdocs.yml renders it."""
+    return page_of(doc, render.BodyRenderer(render.DEFAULT_SITE).render(doc.body))
 
 
 # -- resolving -------------------------------------------------------------------
@@ -216,16 +78,24 @@ class Targets:
     assets: frozenset[str]
     generated: frozenset[str]  # pages kmgen writes at build time (browse, facets ...)
     folders: frozenset[str]
-    known: tuple[str, ...]  # sorted: every page and file, the candidates for "did you mean"
+    known: frozenset[str]  # every page and file, the candidates for "did you mean"
+    by_folder: dict[str, list[str]]  # folder ("" for the top) -> files directly in it, sorted
+    by_name: dict[str, list[str]]  # file name -> every path with that name, sorted
 
     @classmethod
     def of(cls, hub: Hub) -> Targets:
         published = frozenset(d.path for d in hub.accepted())
         generated = frozenset(generated_sources(hub)) - frozenset(hub.documents)
         assets = frozenset(hub.assets)
-        every = {*hub.documents, *assets, *generated}
+        every = sorted({*hub.documents, *assets, *generated})
+        by_folder: dict[str, list[str]] = defaultdict(list)
+        by_name: dict[str, list[str]] = defaultdict(list)
+        for path in every:
+            folder, name = posixpath.split(path)
+            by_folder[folder].append(path)
+            by_name[name].append(path)
         return cls(dict(hub.documents), published, frozenset(hub.drafts()), assets, generated,
-                   frozenset(_parents(every)), tuple(sorted(every)))
+                   frozenset(_parents(set(every))), frozenset(every), dict(by_folder), dict(by_name))
 
 
 def _parents(paths: set[str]) -> set[str]:
@@ -248,21 +118,32 @@ def generated_sources(hub: Hub) -> list[str]:
 
 
 def check(hub: Hub, options: CheckOptions) -> list[Diagnostic]:
-    pages = {path: scan(doc) for path, doc in hub.documents.items()}
+    renders = render.render_hub(hub, options)
+    pages = {path: page_of(hub.documents[path], facts) for path, facts in renders.facts.items()}
     targets = Targets.of(hub)
-    diags = []
+    diags: dict[Diagnostic, None] = {}  # a reference used twice is one problem, on its definition
     for path, page in sorted(pages.items()):
         for link in page.links:
             found = check_link(path, link, pages, targets, hub)
             if found:
-                diags.append(found)
-    return diags
+                diags[found] = None
+    return list(diags)
 
 
 def check_link(src: str, link: Link, pages: dict[str, Page], targets: Targets, hub: Hub) -> Diagnostic | None:
-    parts = urlsplit(link.target)
-    if not link.target or parts.scheme or parts.netloc:
+    try:
+        parts = urlsplit(link.target)
+    except ValueError as exc:  # MkDocs splits every link address too, and its build dies on this
+        return _error(src, link, "KM508", f"malformed address '{link.target}': {exc}",
+                      "fix the address (a '[' belongs only around an IPv6 host), or write it as `code`")
+    if parts.scheme or parts.netloc:
+        if link.tag in _LOADS and parts.scheme.lower() in ("http", "https", ""):
+            return _error(src, link, "KM507", f"external image '{link.target}': every reader's browser would "
+                          "fetch it from another site", "download it into content/ (next to this page) and link "
+                          "to the copy, with its source credited in the text")
         return None  # external: `kmgen links --external` checks those
+    if not link.target:
+        return None
     if link.target.startswith(("/", "\\")):
         return _absolute(src, link, parts.path, parts.fragment, targets)
     if not parts.path:
@@ -272,6 +153,12 @@ def check_link(src: str, link: Link, pages: dict[str, Page], targets: Targets, h
     if resolved == ".." or resolved.startswith("../"):
         return _error(src, link, "KM503", f"link '{link.target}' points outside the content folder",
                       "link to a page under content/, or use the page's full https:// address")
+    if link.raw_html and (resolved in targets.documents or resolved in targets.generated):
+        # MkDocs turns `x.md` into the page's address only in Markdown links:
+        # in raw HTML the site would link to a source file it never publishes.
+        return _error(src, link, "KM509", f"link '{link.target}' in raw HTML goes to a page source, which the site "
+                      "does not publish at that address", "write it as a Markdown link, "
+                      f"[text]({link.target}), outside the HTML: MkDocs rewrites only those")
     if resolved in targets.documents:
         if resolved not in targets.published:
             return _unpublished(src, link, resolved, targets)
@@ -302,7 +189,7 @@ def _folder(src: str, link: Link, folder: str, fragment: str, targets: Targets) 
     if index is None:
         index = base + "index.md" if base + "index.md" in targets.generated else None
     if index is None:
-        inside = next((p for p in targets.known if p != src and p.startswith(base) and "/" not in p[len(base):]), None)
+        inside = next((p for p in targets.by_folder.get(base.rstrip("/"), []) if p != src), None)
         hint = f"link to a page in it, such as '{_relative(src, inside)}'" if inside else "add an index.md to it"
         return _error(src, link, "KM501", f"broken link '{link.target}': the folder {folder} has no index.md", hint)
     # MkDocs leaves a folder link as it is ("unrecognized relative link"): a
@@ -340,16 +227,26 @@ def _anchor(src: str, link: Link, target: str, fragment: str, pages: dict[str, P
 
 
 def _did_you_mean(src: str, resolved: str, targets: Targets, fragment: str, written: str = "") -> str:
+    if _EMAIL.fullmatch(written):
+        return f"an e-mail address needs 'mailto:' in front: 'mailto:{written}'"
     best = _closest(src, resolved, targets, written)
-    if best is None:
+    if best is not None:
+        return f"did you mean '{_relative(src, best, fragment)}'?"
+    kind = _kind(resolved)
+    if kind in (None, "page"):
         return "paths are relative to this page's folder; check the file name"
-    return f"did you mean '{_relative(src, best, fragment)}'?"
+    return f"missing file: no {kind} with a similar name; add the file under content/ or fix the name"
+
+
+def _kind(path: str) -> str | None:
+    return _KINDS.get(posixpath.splitext(path)[1].lower().lstrip("."))
 
 
 def _closest(src: str, resolved: str, targets: Targets, written: str) -> str | None:
     """The file a broken link most likely meant: the same path as a page
     (`x/`, `x.html` -> `x.md`), the path read from the page's published
-    address (`../x/` written for /a/b/ -> a/x.md), else the nearest name."""
+    address (`../x/` written for /a/b/ -> a/x.md), else a file of the same
+    kind with the same name elsewhere or a similar name nearby."""
     starts = [resolved]
     if written and not src.endswith(("index.md", "README.md")):
         starts.append(posixpath.normpath(posixpath.join(src.removesuffix(".md"), written)))
@@ -358,8 +255,23 @@ def _closest(src: str, resolved: str, targets: Targets, written: str) -> str | N
         for guess in (start, stem + ".md", stem + "/index.md"):
             if guess in targets.known:
                 return guess
-    close = difflib.get_close_matches(resolved, targets.known, n=1, cutoff=0.6)
+    kind = _kind(resolved)
+    same_kind = [p for p in _neighbours(resolved, targets) if kind is None or _kind(p) == kind]
+    close = difflib.get_close_matches(resolved, same_kind, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def _neighbours(resolved: str, targets: Targets) -> list[str]:
+    """Candidates for a hint, from the indexes only: files with the same name
+    anywhere, then files in the nearest folder that exists. Bounded, so a hint
+    costs the same in a hub of ten pages or ten thousand."""
+    folder, name = posixpath.split(resolved)
+    while folder and folder not in targets.by_folder:
+        folder = posixpath.dirname(folder)
+    nearby = targets.by_folder.get(folder, [])
+    if len(nearby) > _MAX_CANDIDATES:
+        nearby = sorted(nearby, key=lambda p: abs(len(p) - len(resolved)))[:_MAX_CANDIDATES]
+    return [*targets.by_name.get(name, []), *nearby]
 
 
 def _relative(src: str, target: str, fragment: str = "") -> str:
