@@ -398,3 +398,97 @@ def test_hub_pages_join_the_nav_and_the_home_page_maps_the_hub(make_hub, tmp_pat
 
 def test_build_help_has_an_example() -> None:
     assert "Example" in run_kmgen("build", "--help").stdout
+
+
+# -- content that breaks the renderer stops the build with the page named, never a traceback
+@pytest.mark.parametrize("body, cause", [
+    ("Text with `<![` inside code.\n", "AssertionError"),
+    ("".join("  " * i + "- x\n" for i in range(600)), "the page nests too deeply for the Markdown renderer"),
+])
+def test_a_page_that_breaks_the_renderer_is_named(make_hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  body: str, cause: str) -> None:
+    # As if `kmgen check` had let the page through (its render budget is the first guard).
+    monkeypatch.setattr("kmgen.checks.run", lambda hub, *args: [])
+    root = make_hub({"good.md": page("Good"), "deep/bad.md": page("Bad", body=body)})
+    with pytest.raises(BuildStopped) as stopped:
+        publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")
+    assert stopped.value.stage == "mkdocs"
+    assert stopped.value.message.startswith(f"MkDocs failed while rendering deep/bad.md ({cause}")
+    assert stopped.value.message.endswith("fix or remove that page, the rest of the hub is not affected")
+    assert not (tmp_path / "site").exists() and not list(tmp_path.glob(".site.new-*"))
+
+
+def test_a_second_build_at_once_says_a_build_is_running(make_hub, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    root = make_hub({"a.md": page("A")})
+    config, site, gate = site_config(tmp_path), tmp_path / "site", tmp_path / "go-on"
+    # The first build is a real process that holds its place until the test lets it go on.
+    first = subprocess.Popen([sys.executable, "-c", f"""
+import pathlib, time
+from kmgen.publish import build
+index = build._index
+def waiting_index(*args):
+    pathlib.Path({str(tmp_path / 'started')!r}).touch()
+    while not pathlib.Path({str(gate)!r}).exists():
+        time.sleep(0.05)
+    return index(*args)
+build._index = waiting_index
+build.publish(pathlib.Path({str(root)!r}), pathlib.Path({str(site)!r}), pathlib.Path({str(config)!r}),
+              pathlib.Path({str(tmp_path / 'index')!r}))
+print("first build published")
+"""], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "started").exists():
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+            time.sleep(0.05)
+        second = run_kmgen("build", "--content", str(root), "--site-dir", str(site), "--config", str(config),
+                           "--index-dir", str(tmp_path / "index"))
+    finally:
+        gate.touch()
+        out, err = first.communicate(timeout=300)
+    assert second.returncode == 1
+    assert second.stderr.strip().endswith(f"build stopped (lock): a build is already running for {site} (it holds "
+                                          f"{tmp_path / '.site.lock'}); wait for it to finish, then build again; "
+                                          f"{site} was not changed")
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0 and "first build published" in out, err
+    assert (site / "a.html").is_file()
+    again = run_kmgen("build", "--content", str(root), "--site-dir", str(site), "--config", str(config),
+                      "--index-dir", str(tmp_path / "index"))
+    assert again.returncode == 0, again.stderr  # the lock is free once the first build has finished
+
+
+def test_published_site_is_world_readable_under_the_default_umask(make_hub, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    root = make_hub({"a.md": page("A"), "img/pic.png": b"\x89PNG\r\n\x1a\n" + bytes(64)})
+    old = os.umask(0o022)
+    try:
+        publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")
+        publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")  # and the previous release
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "site", tmp_path / "site.previous"):
+        modes = {stat.S_IMODE(p.stat().st_mode) for p in [folder, *folder.rglob("*")] if p.is_dir()}
+        assert modes == {0o755}, folder
+        modes = {stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*") if p.is_file()}
+        assert modes == {0o644}, folder
+
+
+def test_what_a_build_writes_beside_the_sources_is_ignored_by_git() -> None:
+    import subprocess
+
+    from conftest import REPO
+
+    written = ["site/index.html", "site.previous/index.html", "public.previous/a.html", ".site.lock",
+               ".site.new-k2j3/index.html", ".public.lock", ".site.previous.old-123/a.html"]
+    proc = subprocess.run(["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True)
+    assert proc.stdout.split() == written
+    kept = subprocess.run(["git", "check-ignore", "--no-index", "content/a.md", "mkdocs.yml"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert kept.stdout == ""
