@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmgen import checks
+from kmgen.checks import config_guard
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub, load_hub
 from kmgen.publish import release, verify
@@ -122,6 +123,11 @@ def _mkdocs_build(config_file: Path, content: Path, staging: Path, hub: Hub,
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    refused = config_guard.unsafe_settings(config_file)
+    if refused:
+        raise BuildStopped("config", f"{config_file} lets pages read files or run code; not building",
+                           details=[*refused, "remove these settings, or, if the maintainers accept the risk, "
+                                    "list each under 'allow_unsafe:' of the kmgen plugin (see CONTRIBUTING.md)"])
     with _mkdocs_messages() as messages:
         try:
             config = load_config(str(config_file), docs_dir=str(content.resolve()), site_dir=str(staging),

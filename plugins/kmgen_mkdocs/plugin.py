@@ -36,6 +36,8 @@ log = logging.getLogger("mkdocs.plugins.kmgen")
 
 class KmgenConfig(Config):
     index_dir = c.Type(str, default=".kmgen/index")
+    # Settings `kmgen build` would refuse (kmgen.checks.config_guard), allowed by name.
+    allow_unsafe = c.ListOfItems(c.Type(str), default=[])
 
 
 class KmgenPlugin(BasePlugin[KmgenConfig]):
