@@ -44,7 +44,8 @@ FETCHED_LINKS = frozenset({"stylesheet", "icon", "shortcut", "preload", "prefetc
                            "apple-touch-icon", "mask-icon", "dns-prefetch", "preconnect", "import", "prerender"})
 DATA_SCRIPTS = frozenset({"application/json", "application/ld+json"})
 _CSS_FETCH = re.compile(r"url\s*\(|@import|expression\s*\(|behavior\s*:|-moz-binding", re.IGNORECASE)
-_URL_NOISE = re.compile(r"[\x00-\x20]")
+_URL_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 _TEMPLATE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _JINJA = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _JINJA_VALUE = r"""[^"'<>\\\n]*"""
@@ -89,7 +90,7 @@ def _attribute_problems(rel: str, tag: str, el: Element) -> Iterator[str]:
         if name.startswith("on"):
             yield f"{rel}: <{tag} {name}> event handler (runs script)"
         elif name in URL_ATTRIBUTES:
-            bare = _URL_NOISE.sub("", value).lower()
+            bare = browser_url(value).lower()
             if bare.startswith(SCRIPT_SCHEMES):
                 yield f"{rel}: <{tag} {name}={value[:80]!r}> script or data address"
             elif name in FETCHED and any(_external(u) for u in _addresses(name, value)):
@@ -100,6 +101,12 @@ def _attribute_problems(rel: str, tag: str, el: Element) -> Iterator[str]:
             yield f"{rel}: <{tag} style={value[:80]!r}> loads or runs something"
 
 
+def browser_url(value: str) -> str:
+    """An attribute's address as a browser reads it (WHATWG URL): leading and
+    trailing control characters and spaces dropped, tabs and newlines removed."""
+    return _URL_TAB_OR_NEWLINE.sub("", value.strip(_C0_AND_SPACE))
+
+
 def _addresses(name: str, value: str) -> list[str]:
     if name != "srcset":
         return [value]
@@ -108,7 +115,7 @@ def _addresses(name: str, value: str) -> list[str]:
 
 def _external(value: str) -> bool:
     try:
-        parts = urlsplit(_URL_NOISE.sub("", value))
+        parts = urlsplit(browser_url(value))
     except ValueError:  # e.g. a malformed IPv6 host: not an address inside the site either
         return True
     return bool(parts.scheme or parts.netloc)

@@ -2,8 +2,10 @@
 
 Before any page script, every frame gets `alert`, `confirm`, `prompt` and
 `print` replaced by recorders, and a canary function `kmgenCanary` that
-vectors may call; dialogs that get through anyway (a frame whose functions
-were restored) are recorded by the `dialog` event. Requests that leave
+vectors may call; each call is reported to the test through a binding at
+once (a redirect right after it cannot lose it). Dialogs that get through
+anyway (a frame whose functions were restored) are recorded by the `dialog`
+event. Requests that leave
 file:// are recorded and refused, so a vector that phones home is caught too
 and no test ever touches the network.
 """
@@ -24,9 +26,11 @@ SINK = """
 (() => {
   const ran = [];
   Object.defineProperty(window, "__kmgenRan", {value: ran});
+  const report = window.__kmgenReport;  // to the test at once: a navigation cannot lose it
   const record = (what) => function (...args) {
-    ran.push(what + ":" + String(args[0]).slice(0, 80));
-    try { if (window.top !== window) window.top.__kmgenRan.push("frame " + what); } catch (e) {}
+    const entry = what + ":" + String(args[0] === undefined ? "" : args[0]).slice(0, 80);
+    ran.push(entry);
+    try { report(entry); } catch (e) {}
     return what === "confirm" ? false : null;
   };
   for (const name of ["alert", "confirm", "prompt", "print"]) window[name] = record(name);
@@ -60,9 +64,10 @@ def chromium() -> Iterator[Any]:
 def visit_all(browser: Any, pages: list[Path], settle_ms: int = 150) -> list[Visit]:
     """Open each page (file://) in one tab, let timers and refreshes fire, and report."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(SINK)
     visits: list[Visit] = []
     current: list[Visit] = []
+    context.expose_binding("__kmgenReport", lambda source, entry: current[-1].ran.append(str(entry)))
+    context.add_init_script(SINK)
 
     def refuse(route: Any) -> None:
         url = route.request.url
@@ -85,9 +90,10 @@ def visit_all(browser: Any, pages: list[Path], settle_ms: int = 150) -> list[Vis
         tab.wait_for_timeout(settle_ms)
         for frame in tab.frames:
             try:
-                visit.ran.extend(frame.evaluate("window.__kmgenRan || []"))
+                kept = frame.evaluate("window.__kmgenRan || []")
             except Exception as exc:  # a frame that navigated away or is cross-origin
-                visit.ran.append(f"unreadable frame {frame.url}: {type(exc).__name__}")
+                kept = [f"unreadable frame {frame.url}: {type(exc).__name__}"]
+            visit.ran.extend(entry for entry in kept if entry not in visit.ran)
         visits.append(visit)
     context.close()
     return visits
