@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -46,7 +47,7 @@ class Diagnostic:
         # properties additionally ',' and ':'. GitHub attaches an annotation to a
         # file by its path in the repository, hence `prefix` (e.g. "content/").
         level = {"error": "error", "warning": "warning", "note": "notice"}[self.severity]
-        props = f"file={_gh_prop(printable(prefix + self.path))}"
+        props = f"file={_gh_prop(printable(posixpath.normpath(prefix + self.path)))}"  # content/../mkdocs.yml
         if self.line:
             props += f",line={self.line}"
         props += f",title={_gh_prop(self.code)}"

@@ -17,7 +17,7 @@ import pytest
 from pyld import jsonld
 from rdflib import Graph, URIRef
 
-from conftest import MINI_TAXONOMY, REVIEWED, page, run_kmgen, site_config
+from conftest import MINI_TAXONOMY, REPO, REVIEWED, page, run_kmgen, site_config
 from kmgen.publish import release
 from kmgen.publish.build import BuildStopped, publish
 from kmgen.publish.site import Site
@@ -398,3 +398,209 @@ def test_hub_pages_join_the_nav_and_the_home_page_maps_the_hub(make_hub, tmp_pat
 
 def test_build_help_has_an_example() -> None:
     assert "Example" in run_kmgen("build", "--help").stdout
+
+
+# -- content that breaks the renderer stops the build with the page named, never a traceback
+@pytest.mark.parametrize("body, cause", [
+    ("Text with `<![` inside code.\n", "AssertionError"),
+    ("".join("  " * i + "- x\n" for i in range(600)), "the page nests too deeply for the Markdown renderer"),
+])
+def test_a_page_that_breaks_the_renderer_is_named(make_hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  body: str, cause: str) -> None:
+    # As if `kmgen check` had let the page through (its render budget is the first guard).
+    monkeypatch.setattr("kmgen.checks.run", lambda hub, *args: [])
+    root = make_hub({"good.md": page("Good"), "deep/bad.md": page("Bad", body=body)})
+    with pytest.raises(BuildStopped) as stopped:
+        publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")
+    assert stopped.value.stage == "mkdocs"
+    assert stopped.value.message.startswith(f"MkDocs failed while rendering deep/bad.md ({cause}")
+    assert stopped.value.message.endswith("fix or remove that page, the rest of the hub is not affected")
+    assert not (tmp_path / "site").exists() and not list(tmp_path.glob(".site.new-*"))
+
+
+def test_a_second_build_at_once_says_a_build_is_running(make_hub, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    root = make_hub({"a.md": page("A")})
+    config, site, gate = site_config(tmp_path), tmp_path / "site", tmp_path / "go-on"
+    # The first build is a real process that holds its place until the test lets it go on.
+    first = subprocess.Popen([sys.executable, "-c", f"""
+import pathlib, time
+from kmgen.publish import build
+index = build._index
+def waiting_index(*args):
+    pathlib.Path({str(tmp_path / 'started')!r}).touch()
+    while not pathlib.Path({str(gate)!r}).exists():
+        time.sleep(0.05)
+    return index(*args)
+build._index = waiting_index
+build.publish(pathlib.Path({str(root)!r}), pathlib.Path({str(site)!r}), pathlib.Path({str(config)!r}),
+              pathlib.Path({str(tmp_path / 'index')!r}))
+print("first build published")
+"""], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "started").exists():
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+            time.sleep(0.05)
+        second = run_kmgen("build", "--content", str(root), "--site-dir", str(site), "--config", str(config),
+                           "--index-dir", str(tmp_path / "index"))
+    finally:
+        gate.touch()
+        out, err = first.communicate(timeout=300)
+    assert second.returncode == 1
+    assert second.stderr.strip().endswith(f"build stopped (lock): a build is already running for {site} (it holds "
+                                          f"{tmp_path / '.site.lock'}); wait for it to finish, then build again; "
+                                          f"{site} was not changed")
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0 and "first build published" in out, err
+    assert (site / "a.html").is_file()
+    again = run_kmgen("build", "--content", str(root), "--site-dir", str(site), "--config", str(config),
+                      "--index-dir", str(tmp_path / "index"))
+    assert again.returncode == 0, again.stderr  # the lock is free once the first build has finished
+
+
+def test_published_site_is_world_readable_under_the_default_umask(make_hub, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    root = make_hub({"a.md": page("A"), "img/pic.png": b"\x89PNG\r\n\x1a\n" + bytes(64)})
+    old = os.umask(0o022)
+    try:
+        publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")
+        publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")  # and the previous release
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "site", tmp_path / "site.previous"):
+        modes = {stat.S_IMODE(p.stat().st_mode) for p in [folder, *folder.rglob("*")] if p.is_dir()}
+        assert modes == {0o755}, folder
+        modes = {stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*") if p.is_file()}
+        assert modes == {0o644}, folder
+
+
+def test_what_a_build_writes_beside_the_sources_is_ignored_by_git() -> None:
+    import subprocess
+
+    from conftest import REPO
+
+    written = ["site/index.html", "site.previous/index.html", "public.previous/a.html", ".site.lock",
+               ".site.new-k2j3/index.html", ".public.lock", ".site.previous.old-123/a.html"]
+    proc = subprocess.run(["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True)
+    assert proc.stdout.split() == written
+    kept = subprocess.run(["git", "check-ignore", "--no-index", "content/a.md", "mkdocs.yml"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert kept.stdout == ""
+
+
+# -- configuration a pull request may not slip in -------------------------------
+def _config_with(tmp_path: Path, extra: str, kmgen_options: str = "") -> Path:
+    config = site_config(tmp_path)
+    text = config.read_text(encoding="utf-8").replace("  - kmgen:\n", f"  - kmgen:\n{kmgen_options}")
+    config.write_text(text + extra, encoding="utf-8")
+    return config
+
+
+def test_build_refuses_settings_that_let_pages_read_files_unless_allowed(make_hub, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("TOP SECRET\n")
+    root = make_hub({"a.md": page("A", body='--8<-- "secret.txt"\n')})
+    hooks = tmp_path / "hook.py"
+    hooks.write_text(f"import pathlib\npathlib.Path({str(tmp_path / 'hook-ran')!r}).touch()\n")
+    snippets = f"  - pymdownx.snippets:\n      base_path: [{str(tmp_path)!r}]\n"
+    config = _config_with(tmp_path, f"hooks:\n  - {hooks}\n")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("markdown_extensions:\n", "markdown_extensions:\n" + snippets), encoding="utf-8")
+    args = ("build", "--content", str(root), "--site-dir", str(tmp_path / "site"), "--config", str(config),
+            "--index-dir", str(tmp_path / "index"))
+    proc = run_kmgen(*args)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-5:] == [
+        "  markdown_extensions: pymdownx.snippets pulls in files or runs code from pages",
+        "  markdown_extensions: pymdownx.snippets.base_path loosens what pages may do",
+        f"  hooks: ['{hooks}'] runs or reads files named in the configuration",
+        "  remove these settings, or, if the maintainers accept the risk, list each under 'allow_unsafe:' of the "
+        "kmgen plugin (see CONTRIBUTING.md)",
+        f"build stopped (config): {config} lets pages read files or run code; not building; "
+        f"{tmp_path / 'site'} was not changed"]
+    assert not (tmp_path / "hook-ran").exists(), "refused before MkDocs loads (and runs) anything"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  - kmgen:\n", "  - kmgen:\n      allow_unsafe: [pymdownx.snippets, pymdownx.snippets.base_path, hooks]\n"),
+        encoding="utf-8")
+    allowed = run_kmgen(*args)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "TOP SECRET" in (tmp_path / "site" / "a.html").read_text(encoding="utf-8"), "allowed means allowed"
+
+
+@pytest.mark.parametrize("extra, refused", [
+    ("plugins:\n  - macros\n", "plugins: macros pulls in files or runs code from pages"),
+    ("INHERIT: base.yml\n", "INHERIT: base.yml runs or reads files named in the configuration"),
+    ("x: !!python/name:os.system\n", "!!python/name:os.system: the configuration names Python code to run"),
+    ("markdown_extensions:\n  - markdown_include.include\n",
+     "markdown_extensions: markdown_include.include pulls in files or runs code from pages"),
+])
+def test_unsafe_settings_are_named(tmp_path: Path, extra: str, refused: str) -> None:
+    from kmgen.checks import config_guard
+
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: x\n" + extra, encoding="utf-8")
+    assert config_guard.unsafe_settings(config) == [refused]
+    safe = tmp_path / "safe.yml"
+    safe.write_text("site_name: x\nmarkdown_extensions:\n  - toc:\n      slugify: !!python/object/apply:"
+                    "pymdownx.slugs.slugify {kwds: {case: lower}}\n", encoding="utf-8")
+    assert config_guard.unsafe_settings(safe) == []
+    assert config_guard.unsafe_settings(REPO / "mkdocs.yml") == []
+
+
+def test_check_flags_changes_a_maintainer_must_review(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    repo = tmp_path / "hub"
+    (repo / "content").mkdir(parents=True)
+    (repo / "content" / "taxonomy.yml").write_text(MINI_TAXONOMY)
+    (repo / "content" / "a.md").write_text(page("A"))
+    (repo / "mkdocs.yml").write_text("site_name: x\n")
+    (repo / "overrides").mkdir()
+    (repo / "overrides" / "main.html").write_text("{% extends 'base.html' %}\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "start")
+    (repo / "mkdocs.yml").write_text("site_name: x\nmarkdown_extensions: [pymdownx.snippets]\n")
+    (repo / "content" / "taxonomy.yml").write_text(MINI_TAXONOMY + "\n")
+    (repo / "content" / "a.md").write_text(page("A changed"))
+    shutil.rmtree(repo / "overrides")
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "x.yml").write_text("on: push\n")
+    git("add", "-A")
+    git("commit", "-qm", "change")
+    proc = run_kmgen("check", "--format", "github", "--changed-since", "HEAD~1", cwd=repo)
+    hint = "Hint: a maintainer named in CODEOWNERS must review it before it is merged"
+    what = "which decides what every page may do (site configuration, theme, plugins, workflows or taxonomy)"
+    assert proc.stdout.splitlines() == [
+        f"::warning file=.github/workflows/x.yml,title=KM840::this change edits .github/workflows/x.yml, {what} {hint}",
+        f"::warning file=mkdocs.yml,title=KM840::this change edits mkdocs.yml, {what} {hint}",
+        f"::warning file=overrides/main.html,title=KM840::this change edits overrides/main.html, {what} {hint}",
+        f"::warning file=content/taxonomy.yml,title=KM840::this change edits content/taxonomy.yml, {what} {hint}",
+    ]
+    assert proc.returncode == 0, "a warning: the review decides"
+    text = run_kmgen("check", "--changed-since", "HEAD~1", cwd=repo)
+    assert "../mkdocs.yml: KM840 warning: this change edits mkdocs.yml" in text.stdout
+    unknown = run_kmgen("check", "--changed-since", "no-such-ref", cwd=repo)
+    assert unknown.returncode == 1 and ".: KM841 error: cannot list the changes since 'no-such-ref'" in unknown.stdout
+
+
+def test_codeowners_and_contributing_name_every_protected_path() -> None:
+    from kmgen.checks import config_guard
+
+    owned = {line.split()[0].lstrip("/") for line in (REPO / "CODEOWNERS").read_text().splitlines()
+             if line.strip() and not line.startswith("#")}
+    assert owned == {*config_guard.PROTECTED, "content/taxonomy.yml"}
+    contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for path in owned:
+        assert f"`{path.rstrip('/')}" in contributing.replace("`CODEOWNERS`](CODEOWNERS)", "`CODEOWNERS`"), path

@@ -13,7 +13,8 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from conftest import MINI_TAXONOMY, build_site, page, run_kmgen
+from conftest import MINI_TAXONOMY, REPO, build_site, page, run_kmgen
+from kmgen.publish import verify
 
 X = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 Y = "'><svg onload=alert(3)>&lt;b&gt;</title>"
@@ -264,7 +265,7 @@ def test_hostile_strings_are_shown_as_text_everywhere(sites) -> None:
     assert facts["Community"] == X + " community" and facts["Owner"] == X
     body = next(el for el in cop.iter() if el.get("class") == "kmgen-body")
     assert [(el.tag, dict(el.attrib)) for el in body.iter()][1:] == [
-        ("p", {}), ("img", {"src": "https://example.org/x.png"})], "the script is gone, the image lost its handler"
+        ("p", {}), ("img", {})], "the script is gone, the outside image lost its address and its handler"
     feed = ET.parse(hostile / "feed.xml").getroot()
     assert X in [e.text for e in feed.iter("{http://www.w3.org/2005/Atom}title")]
 
@@ -299,3 +300,96 @@ def test_the_audit_catches_what_it_looks_for() -> None:
                          '<script>__md_scope=new URL("../..",location)</script>', namespaceHTMLElements=False)
     assert audit(bad, theme, "t") == ["t: <p onclick>", "t: <a href=' javascript:alert(1)'>", "t: <iframe>",
                                       "t: inline script 'alert(1)'", "t: script src ../evil.js"]
+
+
+# -- the build's own verification ----------------------------------------------
+def _site_with(tmp_path: Path, body: str) -> Path:
+    site = tmp_path / "site"
+    (site / "assets" / "javascripts").mkdir(parents=True)
+    (site / "assets" / "javascripts" / "bundle.js").write_text("", encoding="utf-8")
+    (site / "index.html").write_text(f"<!doctype html><html><head><title>t</title></head><body>{body}</body></html>",
+                                     encoding="utf-8")
+    return site
+
+
+def _safety(site: Path) -> list[str]:
+    return [p for p in verify.verify(site, ["index.html"], []) if not p.endswith(": missing")]
+
+
+def test_verify_reads_pages_as_a_browser_does(tmp_path: Path) -> None:
+    # html.parser stops at <style/@> and sees none of what follows; a browser runs it.
+    site = _site_with(tmp_path, '<p id="x"><svg/@><style/@>" </p><a href="#x" onfocus="alert(1)" autofocus>a</a>'
+                                '<script src="assets/javascripts/bundle.js"></script>')
+    assert _safety(site) == ["index.html: <a onfocus> event handler (runs script)"]
+
+
+def test_verify_flags_every_kind_of_script_and_outside_load(tmp_path: Path) -> None:
+    site = _site_with(tmp_path, (
+        '<a href=" java\tscript:alert(1)">a</a><a href="data:text/html,x">b</a>'
+        '<script>alert(2)</script><script src="../evil.js"></script><script src="assets/javascripts/nope.js"></script>'
+        '<script type="application/ld+json">{"a": "</b>"}</script>'
+        '<iframe src="x.html"></iframe><object data="x"></object><embed src="x"><base href="https://evil.example/">'
+        '<meta http-equiv="refresh" content="0;url=https://evil.example"><form action="https://evil.example"></form>'
+        '<img src="https://example.org/x.png"><img srcset="a.png 1x, //cdn.example/b.png 2x">'
+        '<video poster="https://example.org/p.jpg"></video><audio src="http://example.org/a.mp3"></audio>'
+        '<link rel="icon" href="https://example.org/favicon.ico"><p style="background:url(https://t.example/x)">s</p>'
+        '<style>@import "https://evil.example/x.css";</style>'
+        '<svg><a xlink:href="javascript:alert(3)"><text>t</text></a><animate attributeName="href"/>'
+        '<image href="https://example.org/i.png"/></svg>'))
+    assert _safety(site) == [
+        "index.html: <a href=' java\\tscript:alert(1)'> script or data address",
+        "index.html: <a href='data:text/html,x'> script or data address",
+        "index.html: inline <script> that is not the theme's: 'alert(2)'",
+        "index.html: <script src='../evil.js'> is not the theme's",
+        "index.html: <script src='assets/javascripts/nope.js'> is not the theme's",
+        "index.html: '<' inside a <script type=application/ld+json> (could end the script)",
+        "index.html: <iframe> is not allowed (it embeds or redirects content)",
+        "index.html: <object> is not allowed (it embeds or redirects content)",
+        "index.html: <embed> is not allowed (it embeds or redirects content)",
+        "index.html: <base> is not allowed (it embeds or redirects content)",
+        "index.html: <meta http-equiv=refresh> is not allowed",
+        "index.html: <form action='https://evil.example'> submits somewhere; only the theme's search form",
+        "index.html: <img src> loads https://example.org/x.png from outside the site (breaks offline use)",
+        "index.html: <img srcset> loads a.png 1x, //cdn.example/b.png 2x from outside the site (breaks offline use)",
+        "index.html: <video poster> loads https://example.org/p.jpg from outside the site (breaks offline use)",
+        "index.html: <audio src> loads http://example.org/a.mp3 from outside the site (breaks offline use)",
+        "index.html: <link href> loads https://example.org/favicon.ico from outside the site",
+        "index.html: <p style='background:url(https://t.example/x)'> loads or runs something",
+        "index.html: <style> loads or runs something: '@import \"https://evil.example/x.css\";'",
+        "index.html: <a href='javascript:alert(3)'> script or data address",
+        "index.html: <animate> is not allowed (it embeds or redirects content)",
+        "index.html: <image href> loads https://example.org/i.png from outside the site",
+        "index.html: link ../evil.js leaves the site",
+        "index.html: link assets/javascripts/nope.js points to a missing file",
+        "index.html: link x.html points to a missing file",
+        "index.html: link x points to a missing file",
+    ]
+
+
+def test_build_stops_when_script_gets_past_the_sanitiser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kmgen.publish import sanitize
+    from kmgen.publish.build import BuildStopped
+
+    monkeypatch.setattr(sanitize, "clean", lambda html: html)  # as if the allow-list had a hole
+    body = '<p>x</p>\n\n<img src="missing.png" onerror="alert(1)">\n'
+    with pytest.raises(BuildStopped) as stopped:
+        build_site(tmp_path, {"taxonomy.yml": MINI_TAXONOMY, "a.md": page("A", body=body)})
+    assert stopped.value.stage == "verify"
+    assert "a.html: <img onerror> event handler (runs script)" in stopped.value.details
+    assert not (tmp_path / "site").exists()
+
+
+def test_the_themes_own_inline_scripts_come_from_its_templates() -> None:
+    from mkdocs.config import load_config
+
+    from kmgen.publish import site_safety
+
+    assert site_safety.theme_scripts((str(REPO / "kmgen"),)) == (), "no templates there: no inline script allowed"
+    dirs = tuple(str(d) for d in load_config(str(REPO / "mkdocs.yml")).theme.dirs)
+    scripts = site_safety.theme_scripts(dirs)
+    template = next(Path(d) / "partials/javascripts/base.html" for d in dirs
+                    if (Path(d) / "partials/javascripts/base.html").is_file()).read_text(encoding="utf-8")
+    written = re.search(r"<script>(.*)</script>", template).group(1).replace("{{ config.extra.scope | d(base_url) }}",
+                                                                             "../..")
+    assert any(p.fullmatch(written) for p in scripts)
+    assert not any(p.fullmatch(written.replace('"../.."', '"x",alert(1),"')) for p in scripts)

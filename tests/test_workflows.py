@@ -220,7 +220,7 @@ def test_pull_request_workflow_is_read_only_and_checks_the_changed_pages() -> No
     assert doc["permissions"] == {"contents": "read"}
     assert all("permissions" not in job for job in doc["jobs"].values())
     calls = runs(doc)
-    assert ["check", "--format", "github"] in calls
+    assert ["check", "--format", "github", "--changed-since", "$BASE_SHA"] in calls  # flags protected files
     assert ["links"] in calls
     assert ["tag", "--format", "json", "--", "$page"] in calls
     text = (GITHUB / "workflows" / "pr.yml").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kmgen import checks, scaffold, schema
+from kmgen.checks import config_guard
 from kmgen.cli.common import emit_diagnostics, format_option, page_counts, progress, root_and_filter, say, selected
 from kmgen.diagnostics import printable
 from kmgen.hub import load_hub
@@ -25,7 +26,10 @@ def register(main: click.Group) -> None:
 @format_option
 @click.option("--strict-freshness", is_flag=True, help="Make pages past their review date an error.")
 @click.option("--fix", is_flag=True, help="Rewrite synonyms to canonical ids (front-matter lines only).")
-def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness: bool, fix: bool) -> None:
+@click.option("--changed-since", metavar="REF", help="Also warn about changes since git REF to files a maintainer "
+              "must review (mkdocs.yml, overrides/, plugins/, .github/, the taxonomy).")
+def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness: bool, fix: bool,
+          changed_since: str | None) -> None:
     """Validate pages: front matter, fields, taxonomy terms, files, links.
 
     Reports every problem in one pass as `path:line: CODE severity: message (hint)`
@@ -36,6 +40,7 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
       kmgen check
       kmgen check content/case-studies/niue-civil-registration.md
       kmgen check --format github      # annotations in a pull request
+      kmgen check --changed-since origin/main   # flag changes a maintainer must review
     """
     root, wanted = root_and_filter(paths, content_dir)
     if not root.is_dir():
@@ -52,6 +57,8 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
         if changed:
             hub = load_hub(root)
     diags = checks.run(hub, checks.CheckOptions(strict_freshness=strict_freshness))
+    if changed_since:
+        diags.extend(config_guard.changed_protected(root, changed_since))
     shown = [d for d in diags if selected(d.path, wanted)]
     files, unreadable = page_counts(hub, wanted)
     counts = emit_diagnostics(shown, fmt, files, root, unreadable)

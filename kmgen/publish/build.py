@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmgen import checks
+from kmgen.checks import config_guard
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub, load_hub
 from kmgen.publish import release, verify
@@ -50,6 +51,30 @@ class BuildReport:
 
 def publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
             progress: Progress | None = None) -> BuildReport:
+    with _build_lock(site_dir):
+        return _publish(content, site_dir, config_file, index_dir, progress)
+
+
+@contextmanager
+def _build_lock(site_dir: Path) -> Iterator[None]:
+    """One build per site folder at a time: a second one would delete the first's
+    staging folder (stale ones are cleared) and race it to the swap."""
+    from whoosh.util.filelock import FileLock
+
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = site_dir.parent / f".{site_dir.name}.lock"
+    lock = FileLock(str(path))
+    if not lock.acquire(blocking=False):
+        raise BuildStopped("lock", f"a build is already running for {site_dir} (it holds {path}); "
+                           "wait for it to finish, then build again")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
+             progress: Progress | None) -> BuildReport:
     hub = load_hub(content, progress)
     diags = checks.run(hub)
     if any(d.severity == "error" for d in diags):
@@ -58,7 +83,7 @@ def publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
     indexed = _index(hub, index_dir, progress)
     staging = release.staging_dir(site_dir)
     try:
-        plugin = _mkdocs_build(config_file, content, staging, hub, index_dir)
+        plugin, theme_dirs = _mkdocs_build(config_file, content, staging, hub, index_dir)
         pages, site = plugin.pages, plugin.site
         if pages is None or site is None:  # the plugin did not run: mkdocs.yml lacks it
             raise BuildStopped("mkdocs", f"{config_file} does not enable the kmgen plugin (plugins: - kmgen)")
@@ -67,7 +92,7 @@ def publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
             outputs.append(TAXONOMY_FILE)
         content_urls = [site.url(p) for p in site.pages]
         generated_urls = [site.url(p.src_uri) for p in pages.generated()]
-        problems = verify.verify(staging, content_urls, generated_urls, outputs)
+        problems = verify.verify(staging, content_urls, generated_urls, outputs, theme_dirs)
         if problems:
             raise BuildStopped("verify", f"{len(problems)} problems in the built site", details=problems)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
@@ -91,11 +116,18 @@ def _index(hub: Hub, index_dir: Path, progress: Progress | None) -> bool:
     return True
 
 
-def _mkdocs_build(config_file: Path, content: Path, staging: Path, hub: Hub, index_dir: Path) -> KmgenPlugin:
+def _mkdocs_build(config_file: Path, content: Path, staging: Path, hub: Hub,
+                  index_dir: Path) -> tuple[KmgenPlugin, list[str]]:
+    """Run MkDocs into `staging`; returns the plugin and the theme's template folders."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    refused = config_guard.unsafe_settings(config_file)
+    if refused:
+        raise BuildStopped("config", f"{config_file} lets pages read files or run code; not building",
+                           details=[*refused, "remove these settings, or, if the maintainers accept the risk, "
+                                    "list each under 'allow_unsafe:' of the kmgen plugin (see CONTRIBUTING.md)"])
     with _mkdocs_messages() as messages:
         try:
             config = load_config(str(config_file), docs_dir=str(content.resolve()), site_dir=str(staging),
@@ -114,7 +146,20 @@ def _mkdocs_build(config_file: Path, content: Path, staging: Path, hub: Hub, ind
             raise BuildStopped("mkdocs", str(exc) or type(exc).__name__, details=messages) from exc
         except OSError as exc:
             raise BuildStopped("mkdocs", f"cannot write the site: {exc}", details=messages) from exc
-    return plugin
+        except Exception as exc:  # any renderer failure is reported, never as a traceback
+            raise BuildStopped("mkdocs", _render_failure(plugin, exc), details=messages) from exc
+    return plugin, [str(d) for d in config.theme.dirs]
+
+
+def _render_failure(plugin: KmgenPlugin, exc: Exception) -> str:
+    """What broke, naming the page MkDocs was rendering when it did."""
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, RecursionError):
+        what = "the page nests too deeply for the Markdown renderer (RecursionError)"
+    if plugin.current_page is None:
+        return f"MkDocs failed outside any page ({what})"
+    return (f"MkDocs failed while rendering {plugin.current_page} ({what}); "
+            "fix or remove that page, the rest of the hub is not affected")
 
 
 @contextmanager

@@ -30,7 +30,18 @@ def staging_dir(site: Path) -> Path:
     site.parent.mkdir(parents=True, exist_ok=True)
     for stale in site.parent.glob(f".{site.name}.new-*"):
         shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f".{site.name}.new-", dir=site.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{site.name}.new-", dir=site.parent))
+    # mkdtemp makes the folder private (0700); a web server running as another
+    # user must read the published site, so it gets the mode any new folder gets.
+    os.chmod(staging, 0o777 & ~current_umask())
+    return staging
+
+
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: put it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def swap(staging: Path, site: Path) -> Path | None:

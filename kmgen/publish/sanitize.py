@@ -4,12 +4,16 @@ Contributed Markdown may carry raw HTML and `{attr=...}` lists, so the HTML
 MkDocs renders is untrusted. nh3 keeps what Material and the allowed Markdown
 extensions produce (admonitions, details, tabs, highlighted code, tables,
 footnotes, heading permalinks) and drops everything else: scripts, styles,
-event handlers, forms, `javascript:` and `data:` URLs.
+event handlers, forms, `javascript:` and `data:` URLs, images from other hosts.
+Ids outside the slug alphabet are mapped to one inside it (`safe_id`), and
+links to them with them, rather than dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from urllib.parse import unquote
 
 import nh3
 from markupsafe import Markup, escape
@@ -47,14 +51,50 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # are the one generated family of double-underscore ids content may carry.
 _THEME_ID = re.compile(r"^__(?!tabbed_\d+(_\d+)?$)")
 _TAB_SET = re.compile(r"^__tabbed_\d+$")
-_SAFE_ID = re.compile(r"^[\w:.\-]{1,200}$")
+# The slug alphabet of heading ids. No length cap: the toc extension makes an
+# id from the whole heading, and a long heading must keep its anchor.
+_SAFE_ID = re.compile(r"^[\w:.\-]+$")
+_UNSAFE_RUN = re.compile(r"[^\w\-]+")
+
+
+def safe_id(value: str) -> str:
+    """The id an element may carry: `value` itself when it is in the slug
+    alphabet and not one of the theme's, else a slug made from it plus a digest
+    of the original. The same value always gives the same id, so a heading, its
+    table-of-contents entry and every link to it still agree after the change."""
+    if _SAFE_ID.match(value) and not _THEME_ID.match(value):
+        return value
+    slug = _UNSAFE_RUN.sub("-", value).strip("-_")[:64].strip("-_")
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug or 'h'}-{digest}"
+
+
+def safe_href(value: str) -> str:
+    """A link with its fragment mapped as `safe_id` maps the id it points to;
+    only links within the site (no scheme, no host) are touched."""
+    address, hash_mark, fragment = value.partition("#")
+    if not hash_mark or ":" in address.split("/")[0] or address.startswith("//"):
+        return value
+    wanted = unquote(fragment)
+    return value if not wanted or safe_id(wanted) == wanted else f"{address}#{safe_id(wanted)}"
+
+
+def _outside(url: str) -> bool:
+    bare = re.sub(r"[\x00-\x20]", "", url)
+    return bare.startswith("//") or ":" in bare.split("/")[0]
 
 
 def _attribute(tag: str, attr: str, value: str) -> str | None:
     if tag == "input" and attr == "name":
         return value if _TAB_SET.match(value) else None  # only tab sets group radio buttons
     if attr in ("id", "name", "for"):
-        return value if _SAFE_ID.match(value) and not _THEME_ID.match(value) else None
+        return safe_id(value)
+    if attr == "href":
+        return safe_href(value)
+    if tag == "img" and attr == "src" and _outside(value):
+        # A reader's browser would fetch it from a third party (and not offline):
+        # the image shows as its alt text instead.
+        return None
     if attr == "class":
         # md-* classes belong to the theme's own chrome (banners, dialogs, search).
         kept = [c for c in value.split() if not c.startswith("md-")]

@@ -2,21 +2,26 @@
 
 MkDocs validates the links written in Markdown; this also covers what the
 templates wrote (chips, listings, lineage, navigation), the page count, the
-machine-readable files, and that nothing is loaded from outside the site
-(the site must work offline).
+machine-readable files, that nothing runs but the theme's own script and that
+nothing is loaded from outside the site (`site_safety`). Pages are read with
+an HTML5 parser, so the checks see what a browser sees.
 """
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import Element
+
+from kmgen.publish import site_safety
 
 REQUIRED_FILES = ("sitemap.xml", "search/search_index.json", "search/search_index.js")
 IGNORED_PAGES = frozenset({"404.html"})  # served at any address; its links are the theme's
+SEARCH_INDEX = "search/search_index.json"
 
 
 @dataclass
@@ -25,33 +30,28 @@ class _Page:
     links: list[tuple[str, str, str]] = field(default_factory=list)  # (tag, attribute, value)
 
 
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.page = _Page()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
+def _collect(root: Element) -> _Page:
+    page = _Page()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = site_safety.local_name(el.tag)
+        values = {site_safety.local_name(k): v for k, v in el.attrib.items()}
         if "id" in values:
-            self.page.ids.add(values["id"])
+            page.ids.add(values["id"])
         if tag == "a" and "name" in values:
-            self.page.ids.add(values["name"])
+            page.ids.add(values["name"])
         for attr in ("href", "src"):
             if attr in values and not (tag == "link" and values.get("rel") in ("canonical", "alternate")):
-                self.page.links.append((tag, attr, values[attr]))
-
-
-def _parse(path: Path) -> _Page:
-    collector = _Collector()
-    collector.feed(path.read_text(encoding="utf-8", errors="replace"))
-    collector.close()
-    return collector.page
+                page.links.append((tag, attr, values[attr]))
+    return page
 
 
 def verify(site_dir: Path, content_pages: Iterable[str], generated_pages: Iterable[str],
-           outputs: Iterable[str] = ()) -> list[str]:
+           outputs: Iterable[str] = (), theme_dirs: Iterable[str] = ()) -> list[str]:
     """Problems found in `site_dir` (empty: fit to publish). Page arguments are
-    the site-relative addresses each accepted source and generated page must have."""
+    the site-relative addresses each accepted source and generated page must have;
+    `theme_dirs` the template folders whose inline scripts are the theme's own."""
     problems: list[str] = []
     expected = {_file_of(u) for u in content_pages}
     generated = {_file_of(u) for u in generated_pages}
@@ -68,11 +68,28 @@ def verify(site_dir: Path, content_pages: Iterable[str], generated_pages: Iterab
     for name in (*REQUIRED_FILES, *outputs):
         if not (site_dir / name).is_file():
             problems.append(f"{name}: missing")
-    pages = {rel: _parse(site_dir / rel) for rel in sorted(built)}
+    theme = site_safety.theme_scripts(tuple(theme_dirs))
+    pages: dict[str, _Page] = {}
+    for rel in sorted(built):
+        root = site_safety.parse((site_dir / rel).read_text(encoding="utf-8", errors="replace"))
+        problems.extend(site_safety.audit_tree(site_dir, rel, root, theme))
+        pages[rel] = _collect(root)
     for rel, page in pages.items():
         if rel not in IGNORED_PAGES:
             problems.extend(_links(site_dir, rel, page, pages))
+    problems.extend(_search_index(site_dir))
     return problems
+
+
+def _search_index(site_dir: Path) -> list[str]:
+    path = site_dir / SEARCH_INDEX
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        return [f"{SEARCH_INDEX}: not valid JSON ({exc})"]
+    return site_safety.audit_search_index(data)
 
 
 def _file_of(url: str) -> str:
@@ -82,13 +99,14 @@ def _file_of(url: str) -> str:
 
 def _links(site_dir: Path, rel: str, page: _Page, pages: dict[str, _Page]) -> list[str]:
     problems = []
-    for tag, attr, value in page.links:
-        parts = urlsplit(value)
-        if parts.scheme or parts.netloc:
-            # Scripts and styles only: an outside image degrades offline, a script breaks the page.
-            if tag in ("script", "link") and parts.scheme in ("http", "https", ""):
-                problems.append(f"{rel}: <{tag} {attr}> loads {value} from outside the site (breaks offline use)")
+    for _tag, _attr, value in page.links:
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            problems.append(f"{rel}: link {value[:120]} is not a valid address")
             continue
+        if parts.scheme or parts.netloc:
+            continue  # what loads from outside is site_safety's to report
         if value.startswith("/"):
             problems.append(f"{rel}: absolute link {value} (breaks file:// and subfolder hosting)")
             continue

@@ -139,7 +139,10 @@ def translation_of(doc: Document, hub: Hub) -> Translation | None:
 def _exists_unloaded(hub: Hub, target: str) -> bool:
     if target.startswith("../") or target == "..":
         return False  # outside the hub: never look there
-    return (hub.root / target).is_file()
+    try:
+        return (hub.root / target).is_file()
+    except (OSError, ValueError):  # a contributed value no file system takes (too long, NUL)
+        return False
 
 
 def build(hub: Hub, today: dt.date, within: int = DUE_SOON_DAYS) -> FreshnessReport:

@@ -36,6 +36,8 @@ log = logging.getLogger("mkdocs.plugins.kmgen")
 
 class KmgenConfig(Config):
     index_dir = c.Type(str, default=".kmgen/index")
+    # Settings `kmgen build` would refuse (kmgen.checks.config_guard), allowed by name.
+    allow_unsafe = c.ListOfItems(c.Type(str), default=[])
 
 
 class KmgenPlugin(BasePlugin[KmgenConfig]):
@@ -44,6 +46,8 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         self.hub: Hub | None = None
         self.site: Site | None = None
         self.pages: SitePages | None = None
+        # The source page MkDocs is working on, so a renderer crash can name it.
+        self.current_page: str | None = None
 
     @event_priority(-50)  # after other plugins settle the config (offline turns off directory URLs)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -83,6 +87,20 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
                                        inclusion=_inclusion(source)))
         return Files(kept)
 
+    @event_priority(100)
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        self.current_page = page.file.src_uri
+        return page
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.current_page = None  # every page is read and rendered to HTML; templates come next
+        return env
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self.current_page = None
+        return output
+
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
         # MkDocs would parse the file's front matter itself; it gets nothing to
         # parse, and the Document's body arrives in on_page_markdown.
@@ -99,11 +117,17 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
 
     @event_priority(100)  # before any plugin (search included) reads the body
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # Material writes toc ids and titles into the page as they are (the
+        # table of contents and the skip link): ids get the same mapping the
+        # sanitiser gives the headings, so entries and anchors still agree.
         for link in _anchors(page.toc):
+            link.id = sanitize.safe_id(link.id)
             link.title = sanitize.plain(link.title)
         return sanitize.clean(html)
 
+    @event_priority(100)
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        self.current_page = page.file.src_uri
         source = self._source(page)
         if source is not None:
             context["kmgen"] = source.context
