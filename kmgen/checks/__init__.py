@@ -26,10 +26,10 @@ Check = Callable[[Hub, CheckOptions], list[Diagnostic]]
 def registered() -> list[Check]:
     # Imported here so each check module may import the hub without a cycle.
     from kmgen import fixing
-    from kmgen.checks import duplicates, freshness, links
+    from kmgen.checks import duplicates, freshness, links, residue
     from kmgen.publish import preflight
 
-    return [preflight.check, fixing.check, duplicates.check, freshness.check, links.check]
+    return [preflight.check, fixing.check, duplicates.check, freshness.check, links.check, residue.check]
 
 
 def run(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
