@@ -353,3 +353,16 @@ def test_bad_mapping_says_what_was_expected(tmp_path: Path, hub: Path) -> None:
     result = CliRunner().invoke(main, ["ingest", str(source), "--into", str(hub / "x"), "--map", str(mapping)])
     assert result.exit_code == 2
     assert "rules: draft: expected one of ['skip', 'draft', 'ingest'], got 'publish'" in result.output
+
+
+def test_title_only_pages_are_empty_stubs_and_wrapped_link_text_is_rewritten(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "book", {
+        "SUMMARY.md": "* [A](a/README.md)\n",
+        "a/README.md": "# Section A\n",
+        "a/b.md": "# B\n\nSee the [privacy\nguidance](/a/c/) and [A](README.md).\n",
+        "a/c.md": "# C\n\nText.\n",
+    })
+    _code, report = ingest(source, hub / "book")
+    assert report["skipped_by_rule"]["empty-body (metadata-only, link-out or author stub)"] == 1
+    doc, _ = load_document(hub, "book/a/b.md")
+    assert doc is not None and "[privacy\nguidance](c.md)" in doc.body and "and A." in doc.body

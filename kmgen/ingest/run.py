@@ -195,7 +195,9 @@ def _read(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, rel: str, repo
     fields = mapper.map(source.fields, plain, page_rel, naming.language_of(page_rel, tree.format, languages))
     if rule == "draft":
         fields.front["status"] = "draft"
-    if not re.search(r"\w", plain) and mapping.rules["empty-body"] == "skip":
+    title = fields.front.get("title")
+    rest = page.drop_leading_h1(plain, title)[0] if isinstance(title, str) else plain
+    if not re.search(r"\w", rest) and mapping.rules["empty-body"] == "skip":
         outcome.outcome, outcome.rule = SKIPPED, "empty-body (metadata-only, link-out or author stub)"
         report.add(outcome)
         for url in urls:
