@@ -1,0 +1,79 @@
+"""How long `kmgen ingest` takes on a generated Jekyll-style source of N pages (default 1,500).
+
+Each page has front matter in the shapes real sites use (quoted offset dates,
+comma-separated tags, redirect_from), Liquid captures and includes, kramdown
+attributes, `{{ site.baseurl }}` links to other pages, a fenced code block and
+about 600 words. Prints the seconds for a first run and for a second run
+(nothing changed), and the report's totals.
+
+    .venv/bin/python bench/ingest_bench.py [--pages 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from kmgen.ingest.mapping import default_mapping
+from kmgen.ingest.run import Options, ingest
+from kmgen.ingest.sourcetree import open_tree
+from kmgen.taxonomy import load_taxonomy
+
+REPO = Path(__file__).resolve().parent.parent
+WORDS = ("service design research delivery team user content policy data platform security review "
+         "procurement budget agile sprint discovery prototype accessibility privacy guide practice").split()
+
+
+def page(i: int, total: int, rng: random.Random) -> str:
+    prose = "\n\n".join(" ".join(rng.choices(WORDS, k=60)).capitalize() + "." for _ in range(10))
+    other = rng.randrange(total)
+    return (f"---\ntitle: 'Page {i}: {rng.choice(WORDS)} &amp; {rng.choice(WORDS)}'\n"
+            f"date: '2019-0{1 + i % 9}-1{i % 10} 10:58:53 -0400'\ntags: \"toolkit, {rng.choice(WORDS)}\"\n"
+            f"redirect_from: [/old/{i}/]\n---\n"
+            f"{{% capture note %}}Read page {other} first.{{% endcapture %}}\n"
+            f"{{% include alert.html content=note %}}\n\n## Section{{#section-{i}}}\n\n{prose}\n"
+            f"{{: .lead}}\n\nSee [page {other}]({{{{site.baseurl}}}}/section/page-{other}/).\n\n"
+            "```yaml\nimage: {{ .Values.image }}\n```\n")
+
+
+def make_source(root: Path, count: int) -> None:
+    rng = random.Random(7)
+    (root / "_config.yml").write_text("title: Bench\n")
+    folder = root / "_pages" / "section"
+    folder.mkdir(parents=True)
+    for i in range(count):
+        (folder / f"page-{i}.md").write_text(page(i, count, rng), encoding="utf-8")
+
+
+def run(source: Path, hub: Path) -> tuple[float, dict[str, int]]:
+    taxonomy, _ = load_taxonomy(hub)
+    tree = open_tree(source, "auto")
+    options = Options(into=hub / "bench", collection="bench", state_path=hub.parent / ".kmgen" / "bench.json")
+    start = time.perf_counter()
+    report = ingest(tree, default_mapping(tree.format), taxonomy, options)
+    return time.perf_counter() - start, report.totals()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=1500)
+    pages = parser.parse_args().pages
+    work = Path(tempfile.mkdtemp(prefix="kmgen-ingest-bench-"))
+    try:
+        make_source(work / "source", pages)
+        hub = work / "hub" / "content"
+        hub.mkdir(parents=True)
+        shutil.copy(REPO / "content" / "taxonomy.yml", hub / "taxonomy.yml")
+        first, totals = run(work / "source", hub)
+        second, _ = run(work / "source", hub)
+        print(f"{pages} pages: first ingest {first:.1f} s, second (unchanged) {second:.1f} s; totals {totals}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Template residue in page bodies (KM901-KM907).
+
+Syntax another site generator would have expanded (`{% include %}`, `{{ var }}`,
+`{{< note >}}`, kramdown's `{:.class}`, `&#x20;`) is printed by MkDocs as
+literal text and indexed as words. It is an error, so such a page is neither
+published nor indexed until it is fixed; `kmgen ingest` converts all of it, and
+this check stops it arriving by hand. Code (fenced blocks and code spans) is
+left alone: `{{ value }}` in a Helm chart is code, not residue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kmgen.checks.markdown_code import CODE_SPAN, FENCE, blank, closes_fence
+from kmgen.diagnostics import Diagnostic, Severity
+from kmgen.hub import Hub
+
+if TYPE_CHECKING:
+    from kmgen.checks import CheckOptions
+
+
+@dataclass(frozen=True)
+class Residue:
+    code: str
+    severity: Severity
+    pattern: re.Pattern[str]
+    what: str
+    fix: str
+
+
+RESIDUE: tuple[Residue, ...] = (
+    Residue("KM901", "error", re.compile(r"\{\{[<%].*?[>%]\}\}"), "Hugo shortcode",
+            "use an admonition (!!! note), a Markdown image or link, or plain text; kmgen ingest converts these"),
+    Residue("KM902", "error", re.compile(r"\{%-?\s*[\w-]+.*?%\}"), "Liquid/Nunjucks/GitBook tag",
+            "use Markdown: !!! note for hints, === \"Title\" for tabs, a link for embeds; "
+            "put template code in a code span or fenced block"),
+    Residue("KM903", "error", re.compile(r"\{\{(?![<%]).*?\}\}"), "template variable",
+            "write the value itself, or put the braces in a code span if they are meant to be shown"),
+    Residue("KM904", "error", re.compile(r"\{:\s*[^}\n]*\}"), "kramdown attribute list",
+            "remove it, or for a heading id write '## Title { #id }'"),
+    Residue("KM905", "error", re.compile(r"&#(?:x0*20|0*32|x0*9|0*9);", re.I), "encoded whitespace",
+            "replace it with a plain space (or nothing at the end of a line)"),
+    Residue("KM906", "warning", re.compile("(?<=\\w)[\u200b\u200c\ufeff](?=\\w)"), "zero-width character inside a word",
+            "delete the invisible character: search cannot find the word while it is there"),
+    Residue("KM907", "error", re.compile(r"\]\(broken-reference\)"), "GitBook broken-reference link",
+            "link to the page that was meant, or keep only the link text"),
+)
+
+
+def find(body: str, first_line: int = 1) -> list[tuple[int, Residue, str]]:
+    """(line, kind, matched text) for every residue outside code."""
+    out: list[tuple[int, Residue, str]] = []
+    fence: tuple[str, int] | None = None
+    for offset, line in enumerate(body.split("\n")):
+        if fence:
+            if closes_fence(fence[0], fence[1], line):
+                fence = None
+            continue
+        m = FENCE.match(line)
+        if m:
+            fence = (m.group(1)[0], len(m.group(1)))
+            continue
+        prose = CODE_SPAN.sub(blank, line) if "`" in line else line
+        for kind in RESIDUE:
+            hit = kind.pattern.search(prose)
+            if hit:
+                out.append((first_line + offset, kind, hit.group(0)))
+    return out
+
+
+def check(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
+    diags = []
+    for path, doc in sorted(hub.documents.items()):
+        for line, kind, text in find(doc.body, doc.body_line):
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            diags.append(Diagnostic(path, line, kind.code, kind.severity,
+                                    f"{kind.what} left from another site generator: {shown!r}", kind.fix))
+    return diags
