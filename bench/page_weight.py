@@ -1,24 +1,41 @@
-"""Transfer size of the home page and of a typical resource page of a built site.
+"""Transfer size of the home page, a typical resource page and the Find page of a
+built site, and what the Find page's first search downloads.
 
 Sums the HTML and every stylesheet, script, font and icon the page references
 (fonts found through the stylesheets' url(...)), raw and gzip-compressed as a
-web server would send them. The search worker and index, which the theme loads
-in the background once per visit, are shown on their own line.
+web server would send them. Nothing of the search index is downloaded by a page
+view: the Find page loads the search library, the concept names and the first
+part of its static index when the reader starts a search (the rest follows while
+the first results show). Material's own index is still written to the site but no
+page asks for it (the header box leads to Find).
 
-Usage: .venv/bin/python bench/page_weight.py [SITE_DIR]      (default: site)
+With --pages 1000,10000 it also writes synthetic hubs of those sizes (those of
+bench/index_bench.py) and prints the static index's size for each, with the time
+the first search's downloads take at 1.6 Mbit/s and 150 ms a request.
+
+Usage: .venv/bin/python bench/page_weight.py [SITE_DIR] [--pages 1000,10000]   (default: site)
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import posixpath
 import re
 import statistics
 import sys
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import index_bench  # noqa: E402  (the synthetic hubs of the index benchmark)
+
+from kmgen.hub import load_hub  # noqa: E402
+from kmgen.publish import find_index  # noqa: E402
+from kmgen.publish.site import Settings, Site  # noqa: E402
 
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf", ".eot")
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
@@ -90,7 +107,7 @@ def kib(n: int) -> str:
 
 
 def report(site: Path) -> None:
-    rows = [("home", site / "index.html")]
+    rows = [("home", site / "index.html"), ("Find (browse.html)", site / "browse.html")]
     resource = typical_resource(site)
     if resource is not None:
         rows.append((f"resource ({resource.relative_to(site).as_posix()})", resource))
@@ -101,17 +118,50 @@ def report(site: Path) -> None:
         everything = [p for paths in groups.values() for p in paths]
         raw, packed = sizes(everything)
         print(f"{label:48} " + " ".join(kib(n) for n in parts) + f" {kib(raw)} {kib(packed)}")
-    search = sorted((site / "assets/javascripts/workers").glob("search.*.js")) + [site / "search/search_index.json"]
-    search = [p for p in search if p.is_file()]
-    raw, packed = sizes(search)
-    print(f"{'search worker + index (background, once a visit)':48} {'':>39} {kib(raw)} {kib(packed)}")
+    find = site / find_index.FIND_DIR
+    shards = sorted(find.glob("index-*.js"), key=lambda p: int(p.stem.split("-")[1]))
+    first = [site / find_index.ENGINE_SCRIPT, site / find_index.CONCEPTS_SCRIPT, site / find_index.API_SCRIPT,
+             *shards[:1]]
+    for label, paths in (("Find: first search (library, concepts, first part)", first),
+                         (f"Find: whole static index ({len(shards)} parts)", shards),
+                         ("Material's index (written, never downloaded)", [site / "search/search_index.json"])):
+        raw, packed = sizes([p for p in paths if p.is_file()])
+        print(f"{label:48} {'':>39} {kib(raw)} {kib(packed)}")
+
+
+BANDWIDTH = 1.6e6 / 8  # bytes a second: Chromium's "slow 4G"-like emulation the issue names
+LATENCY = 0.150
+
+
+def synthetic(pages: int) -> None:
+    """The static index of a generated hub of `pages` pages (no site build needed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        index_bench.write_hub(Path(tmp) / "content", pages)
+        hub = load_hub(Path(tmp) / "content")
+        files = find_index.files(Site(hub, Settings()))
+    shards = [data for name, data in files.items() if name.startswith(f"{find_index.FIND_DIR}/index-")]
+    engine = (Path(__file__).resolve().parent.parent / "overrides" / find_index.ENGINE_SCRIPT).read_bytes()
+    first = [engine, files[find_index.CONCEPTS_SCRIPT], files[find_index.API_SCRIPT], shards[0]]
+    whole = sum(len(gzip.compress(d, 6)) for d in shards)
+    first_gz = [len(gzip.compress(d, 6)) for d in first]
+    seconds = sum(n / BANDWIDTH + LATENCY for n in first_gz)  # the page loads them one after another
+    print(f"{pages:>6} pages: static index {sum(len(d) for d in shards) / 1024:8.1f} KiB raw, {whole / 1024:7.1f} KiB"
+          f" gzip in {len(shards)} parts; first search downloads {sum(first_gz) / 1024:6.1f} KiB gzip"
+          f" (~{seconds:.1f} s at 1.6 Mbit/s, 150 ms a request), the rest {(whole - first_gz[-1]) / 1024:.1f} KiB"
+          " while results show")
 
 
 def main() -> None:
-    site = Path(sys.argv[1] if len(sys.argv) > 1 else "site")
-    if not (site / "index.html").is_file():
-        raise SystemExit(f"{site}/index.html not found: run `kmgen build` first")
-    report(site)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", nargs="?", default="site", type=Path)
+    parser.add_argument("--pages", default="", help="comma-separated synthetic hub sizes, e.g. 1000,10000")
+    args = parser.parse_args()
+    if (args.site / "index.html").is_file():
+        report(args.site)
+    elif not args.pages:
+        raise SystemExit(f"{args.site}/index.html not found: run `kmgen build` first")
+    for n in (int(x) for x in args.pages.split(",") if x):
+        synthetic(n)
 
 
 if __name__ == "__main__":
