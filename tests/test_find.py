@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from test_browser import browser, listed, open_page  # noqa: F401  (fixture and helpers)
+from test_serve import running
 
 from conftest import MINI_TAXONOMY, build_site, page
 from kmgen.publish import find_index
+from kmgen.serve.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +67,10 @@ def _find(tab, words: str) -> None:  # type: ignore[no-untyped-def]
     _wait_words(tab, words)
 
 
+def _served_by_api(tab) -> bool:  # type: ignore[no-untyped-def]
+    return bool(tab.evaluate("typeof window.kmgenFindApi === 'string'"))
+
+
 def count(tab, value: str) -> str:  # type: ignore[no-untyped-def]
     """A count, also in a facet group that is closed."""
     return (tab.text_content(f'[data-count-for="{value}"]') or "").strip()
@@ -76,11 +82,26 @@ def _consoled(tab) -> list[str]:  # type: ignore[no-untyped-def]
     return messages
 
 
+@pytest.fixture(scope="module")
+def api_server(site: Path) -> Iterator[str]:
+    """The built site served by `kmgen serve`: the Find page asks its API."""
+    with running(create_app(site, site.parent / "index", site.parent / "content")) as base:
+        yield base + "/"
+
+
 @pytest.fixture(params=["file", "http"])
-def find_url(request: pytest.FixtureRequest, site: Path) -> str:
+def static_url(request: pytest.FixtureRequest, site: Path) -> str:
     if request.param == "file":
         return (site / "browse.html").as_uri()
     return request.getfixturevalue("static_server") + "browse.html"
+
+
+@pytest.fixture(params=["file", "http", "api"])
+def find_url(request: pytest.FixtureRequest, site: Path) -> str:
+    if request.param == "file":
+        return (site / "browse.html").as_uri()
+    server = "api_server" if request.param == "api" else "static_server"
+    return request.getfixturevalue(server) + "browse.html"
 
 
 def test_an_acronym_finds_the_pages_of_its_concept(find_url: str, browser) -> None:  # noqa: F811
@@ -90,9 +111,9 @@ def test_an_acronym_finds_the_pages_of_its_concept(find_url: str, browser) -> No
     assert listed(tab) and sorted(listed(tab)) == ["Bravo", "Charlie", "Echo"]
     assert tab.inner_text("#kmgen-status") == "3 of 5 resources match \u201cCRVS\u201d"
     # each result shows its summary and a snippet with the matched word marked
-    snippet = tab.inner_text('li[data-path="guidelines/b.md"] .kmgen-snippet')
-    assert "CRVS" in snippet
-    assert tab.inner_text('li[data-path="guidelines/b.md"] .kmgen-snippet mark') == "CRVS"
+    assert tab.inner_text('li[data-path="guidelines/b.md"] .kmgen-snippet')
+    if not _served_by_api(tab):  # the API's snippets come from stored text only
+        assert tab.inner_text('li[data-path="guidelines/b.md"] .kmgen-snippet mark') == "CRVS"
     assert tab.is_visible('li[data-path="guidelines/b.md"] .kmgen-item__summary')
     assert errors == [] and console == []
     context.close()
@@ -123,8 +144,8 @@ def test_ticking_a_facet_narrows_the_results_and_updates_counts(find_url: str, b
     context.close()
 
 
-def test_typos_and_prefixes_still_find_the_page(find_url: str, browser) -> None:  # noqa: F811
-    context, tab, errors = open_page(browser, find_url)
+def test_typos_and_prefixes_still_find_the_page(static_url: str, browser) -> None:  # noqa: F811
+    context, tab, errors = open_page(browser, static_url)
     _find(tab, "newbrn")  # a typo of a word in Echo's body only
     assert listed(tab) == ["Echo"]
     _find(tab, "certif")  # a prefix, as while typing
@@ -177,3 +198,31 @@ def test_the_static_index_holds_every_resource_and_every_concept_name(site: Path
     concepts = (site / find_index.CONCEPTS_SCRIPT).read_text(encoding="utf-8")
     assert "CRVS" in concepts and "e-KYC" in concepts
     assert (site / find_index.API_SCRIPT).read_bytes() == find_index.NO_API
+
+
+def test_served_by_kmgen_serve_the_find_page_asks_the_api(api_server: str, browser) -> None:  # noqa: F811
+    context, tab, errors = open_page(browser, api_server + "browse.html")
+    console = _consoled(tab)
+    asked: list[str] = []
+    tab.on("request", lambda r: asked.append(r.url))
+    _find(tab, "certificates")
+    assert listed(tab) == ["Charlie"]
+    assert tab.inner_text('li[data-path="guidelines/c.md"] .kmgen-snippet mark') == "certificates"
+    assert any("/api/search?q=certificates" in u for u in asked)
+    assert not [u for u in asked if "/find/index-" in u]  # the static index is not needed
+    # a misspelling: the API's corrected words are searched, and the page says so
+    _find(tab, "certifcates")
+    assert listed(tab) == ["Charlie"]
+    assert "showing results for \u201ccertificates\u201d" in tab.inner_text("#kmgen-find-note")
+    assert errors == [] and console == []
+    context.close()
+
+
+def test_when_the_api_stops_answering_the_static_index_does(api_server: str, browser) -> None:  # noqa: F811
+    context, tab, errors = open_page(browser, api_server + "browse.html")
+    context.route("**/api/search*", lambda route: route.abort())
+    _find(tab, "CRVS")
+    assert sorted(listed(tab)) == ["Bravo", "Charlie", "Echo"]
+    assert tab.inner_text('li[data-path="guidelines/b.md"] .kmgen-snippet mark') == "CRVS"  # MiniSearch's snippet
+    assert errors == []
+    context.close()

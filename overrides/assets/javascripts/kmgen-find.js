@@ -121,17 +121,29 @@
   }
 
   function viaApi(cur) {
-    var url = api + "search?q=" + encodeURIComponent(cur.words) + "&size=" + API_PAGE;
+    var url = api + "search?q=" + encodeURIComponent(cur.corrected || cur.words) + "&size=" + API_PAGE;
     fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
     }).then(function (answer) {
-      if (current !== cur) return;
+      if (current.words !== cur.words) return;
       if (answer.status === 400) {
         cur.done({ words: cur.words, rank: {}, snippets: {}, note: answer.body.error || "The search was refused." });
         return;
       }
       if (!answer.ok) throw new Error("status " + answer.status);
-      cur.done(fromApi(cur.words, answer.body));
+      var body = answer.body;
+      if (!body.total && body.did_you_mean && !cur.corrected) {
+        // Nothing for the words as typed: show what the corrected words find, and say so.
+        viaApi({ words: cur.words, done: cur.done, corrected: body.did_you_mean });
+        return;
+      }
+      var result = fromApi(cur.words, body);
+      if (cur.corrected) {
+        result.note = "Nothing matches \u201c" + cur.words + "\u201d; showing results for \u201c" +
+          cur.corrected + "\u201d." + (result.note ? " " + result.note : "");
+        result.suggestion = null;
+      }
+      cur.done(result);
     }).catch(function () {
       api = null; // the server stopped answering: search the static index from now on
       loadShards();
