@@ -31,8 +31,10 @@ API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 FIND_API_SCRIPT = f"window.kmgenFindApi = {API_PREFIX!r};\n".replace("'", '"')
 
 
-def create_app(site_dir: Path, index_dir: Path, content_dir: Path, extra_routes: list[Any] | None = None) -> Any:
-    """The application; `extra_routes` come before the site's files (live preview adds its own)."""
+def create_app(site_dir: Path, index_dir: Path, content_dir: Path, extra_routes: list[Any] | None = None,
+               files: Any = None) -> Any:
+    """The application; `extra_routes` come before the site's files, and `files` replaces
+    the site's file server (live preview adds its own of both)."""
     service = SearchService(index_dir, content_dir, site_dir)
 
     def endpoint(method: Callable[[dict[str, list[str]]], dict[str, Any]]) -> Callable[[Request], Any]:
@@ -70,7 +72,7 @@ def create_app(site_dir: Path, index_dir: Path, content_dir: Path, extra_routes:
         Route(API_PREFIX + "{rest:path}", api_missing),
         Route("/" + API_SCRIPT, find_api),
         *(extra_routes or []),
-        Mount("/", SiteFiles(site_dir)),
+        Mount("/", files if files is not None else SiteFiles(site_dir)),
     ]
     app = Starlette(routes=routes)
     app.state.search = service

@@ -19,7 +19,7 @@
   var current = null; // the latest search: {words, done}
   var BOOST = { title: 4, summary: 2.5, headings: 1.8, labels: 1.5, owner: 1.2, body: 1 };
   var SNIPPET_FIELDS = ["body", "headings", "summary", "labels"];
-  var API_PAGE = 100;
+  var API_PAGE = 30; // each hit's snippet costs the server a highlight: a reader reads the first few
 
   function fold(text) {
     return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
