@@ -115,7 +115,8 @@ def test_search_works_from_file(site: Path, browser) -> None:
     """The header's box leads to the Find page (tests/test_find.py tests it in depth)."""
     context, tab, errors = open_page(browser, (site / "index.html").as_uri())
     tab.fill("#kmgen-header-q", "Charlie")
-    tab.press("#kmgen-header-q", "Enter")
+    with tab.expect_navigation():
+        tab.press("#kmgen-header-q", "Enter")
     tab.wait_for_function("document.getElementById('kmgen-status').textContent.includes('match')")
     assert listed(tab) == ["Charlie"]
     assert errors == []

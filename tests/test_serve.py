@@ -210,6 +210,12 @@ def test_files_have_their_types_and_cache_headers(server: str, hub: tuple[Path, 
     conn.request("GET", "/browse.html", headers={"If-None-Match": etag})
     assert conn.getresponse().status == 304
     conn.close()
+    conn = http.client.HTTPConnection(*server.removeprefix("http://").split(":"), timeout=10)
+    conn.request("GET", "/browse.html", headers={"Accept-Encoding": "gzip"})
+    answer = conn.getresponse()
+    packed = answer.read()
+    assert answer.getheader("Content-Encoding") == "gzip" and len(packed) < len(get(server, "/browse.html")[2])
+    conn.close()
     status, headers, body = get(server, "/no-such-page.html")
     assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
 

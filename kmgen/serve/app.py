@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -76,7 +77,8 @@ def create_app(site_dir: Path, index_dir: Path, content_dir: Path, extra_routes:
     ]
     app = Starlette(routes=routes)
     app.state.search = service
-    return PathGuard(app)
+    # Compressed when the client accepts it: the static index is text, a third of its size gzipped.
+    return PathGuard(GZipMiddleware(app, minimum_size=1024), app)
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -58,8 +58,9 @@ def refusal(scope: Scope) -> str | None:
 class PathGuard:
     """ASGI middleware: a refused path gets a 400 before any route sees it."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, inner: Any = None):
         self.app = app
+        self.inner = inner if inner is not None else app  # the application, for its state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -71,8 +72,9 @@ class PathGuard:
                 return
         await self.app(scope, receive, send)
 
-    def __getattr__(self, name: str) -> Any:  # the wrapped app's state, for tests and the CLI
-        return getattr(self.app, name)
+    @property
+    def state(self) -> Any:  # the application's state (its search service), for the CLI and tests
+        return self.inner.state
 
 
 class SiteFiles(StaticFiles):
