@@ -60,7 +60,7 @@ class PathGuard:
 
     def __init__(self, app: ASGIApp, inner: Any = None):
         self.app = app
-        self.inner = inner if inner is not None else app  # the application, for its state
+        self.inner: Any = inner if inner is not None else app  # the application, for its state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
