@@ -227,3 +227,17 @@ def test_when_the_api_stops_answering_the_static_index_does(api_server: str, bro
     assert tab.inner_text('li[data-path="guidelines/b.md"] .kmgen-snippet mark') == "CRVS"  # MiniSearch's snippet
     assert errors == []
     context.close()
+
+
+def test_contributed_text_in_a_snippet_stays_text(tmp_path: Path, browser) -> None:  # noqa: F811
+    # A tag split over two lines survives plain-text extraction; the snippet must show it, not run it.
+    body = "Zebra crossings matter <svg\nonload=\"window.pwned=1\"> for walkers.\n"
+    site = build_site(tmp_path, {"taxonomy.yml": MINI_TAXONOMY, "guidelines/z.md": page("Zulu", body=body)})
+    context, tab, errors = open_page(browser, (site / "browse.html").as_uri())
+    _find(tab, "zebra")
+    snippet = tab.inner_text('li[data-path="guidelines/z.md"] .kmgen-snippet')
+    assert '<svg onload="window.pwned=1">' in snippet
+    assert tab.query_selector("#kmgen-results svg") is None
+    assert tab.evaluate("window.pwned") is None
+    assert errors == []
+    context.close()
