@@ -4,7 +4,9 @@ Without JavaScript the page is a plain pre-rendered list (and each concept's
 count links to the concept's own page). `assets/javascripts/kmgen-browse.js`
 enhances it from the data built here, embedded in the page so it also works
 from file:// where a fetch would be refused; the same data is published as
-browse.json for other tools.
+browse.json for other tools. The page is also the hub's Find page: its search
+field searches the static index of `kmgen.publish.find_index` (or the API of
+`kmgen serve` when one answers) and combines the words with the ticks.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kmgen.publish import views
+from kmgen.publish import find_index, views
 from kmgen.publish.jsonld import script_json
 from kmgen.publish.site import Site
 from kmgen.publish.views import Item, text
@@ -84,7 +86,7 @@ def data(site: Site, full: bool = True) -> dict[str, Any]:
     (what the script needs); browse.json is the full form for other tools."""
     tax = site.taxonomy
     if not full:
-        return {"facets": site.facets_in_use(),
+        return {"facets": site.facets_in_use(), "find": find_index.manifest(site),
                 "resources": [{"path": d.path, "tags": tokens(site, d.path)} for d in site.resources]}
     return {
         "facets": [{"id": fid, "label": tax.facets[fid].label,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kmgen.publish import browse, catalog
+from kmgen.publish import browse, catalog, find_index
 from kmgen.publish.site import BROWSE_FILE, CATALOG_FILE, FEED_FILE, TAXONOMY_FILE, Site
 
 
@@ -21,7 +21,9 @@ def write_outputs(site: Site, site_dir: Path) -> list[str]:
     to_jsonld = Site.optional("kmgen.skos", "to_jsonld")
     if to_jsonld is not None:
         written[TAXONOMY_FILE] = _json(to_jsonld(site.taxonomy, site.taxonomy_base()))
+    written.update(find_index.files(site))
     for name, data in written.items():
+        (site_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / name).write_bytes(data)
     return sorted(written)
 
