@@ -398,7 +398,8 @@ def test_hub_pages_join_the_nav_and_the_home_page_maps_the_hub(make_hub, tmp_pat
     assert nav[:3] == ["Welcome", "Browse", "Review"] and nav[-1] == "About us"
     assert "P" not in nav, "resources are reached through listings, not the nav"
     assert "Reuse before you build." in " ".join(texts(index, "md-content__inner"))
-    assert ("types/playbook.html", "Playbook") in links(index, "kmgen-home")
+    assert ("types/playbook.html", "Playbook 1") in links(index, "kmgen-ways--types")
+    assert index.find(f".//{{{NS['h']}}}title").text == "DPI Knowledge Hub"  # the site name once, not "X - X"
     assert json_ld(html(tmp_path / "site", "about.html"))["@type"] == "WebPage"
 
 
