@@ -37,9 +37,16 @@ class Concept:
     related: tuple[str, ...] = ()
     notation: str | None = None
     line: int = 0
+    # Preferred labels in other languages, as (language code, label) pairs: shown to
+    # readers of a page in that language, never used to match tags.
+    translations: tuple[tuple[str, str], ...] = ()
 
     def labels(self) -> tuple[str, ...]:
         return (self.id, self.label, *self.alt_labels, *self.hidden_labels)
+
+    def label_in(self, language: str) -> str:
+        """The preferred label in `language` ("fr", "pt-BR" ...), else the default one."""
+        return _in_language(self.translations, language) or self.label
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,19 @@ class Facet:
     multiple: bool = True
     concepts: tuple[str, ...] = ()
     line: int = 0
+    # What readers see next to a concept (on chips): plainer than the facet's label,
+    # which maintainers use. Falls back to the label.
+    reader_label: str = ""
+    translations: tuple[tuple[str, str], ...] = ()  # reader labels in other languages
+
+    def reader_label_in(self, language: str) -> str:
+        return _in_language(self.translations, language) or self.reader_label or self.label
+
+
+def _in_language(translations: tuple[tuple[str, str], ...], language: str) -> str:
+    code = language.casefold()
+    found = dict(translations)
+    return found.get(code) or found.get(code.split("-")[0], "")
 
 
 @dataclass(frozen=True)
@@ -243,8 +263,10 @@ def _similarity(a: str, b: str) -> float:
 # -- loading ----------------------------------------------------------------
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_FACET_KEYS = ("id", "key", "label", "definition", "multiple", "concepts")
-_CONCEPT_KEYS = ("id", "label", "definition", "alt_labels", "hidden_labels", "broader", "related", "notation")
+_FACET_KEYS = ("id", "key", "label", "definition", "multiple", "concepts", "reader_label", "labels")
+_CONCEPT_KEYS = ("id", "label", "definition", "alt_labels", "hidden_labels", "broader", "related", "notation",
+                 "labels")
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
 def load_taxonomy(root: Path, name: str = TAXONOMY_FILE) -> tuple[Taxonomy, list[Diagnostic]]:
@@ -315,7 +337,8 @@ class _TaxonomyReader:
             multiple = (_scalar(fmap.get("multiple")) or "true").casefold()
             facets.append(Facet(fid, self.text(fmap, "key", fnode) or fid.replace("-", "_"),
                                 self.text(fmap, "label", fnode) or fid, _scalar(fmap.get("definition")) or "",
-                                multiple not in ("false", "no", "off"), tuple(ids), fnode.start_mark.line + 1))
+                                multiple not in ("false", "no", "off"), tuple(ids), fnode.start_mark.line + 1,
+                                _scalar(fmap.get("reader_label")) or "", self.translations(fmap)))
         return facets, concepts
 
     def known_keys(self, mapping: dict[str, yaml.Node], known: tuple[str, ...], what: str) -> None:
@@ -350,7 +373,26 @@ class _TaxonomyReader:
             id=cid, facet=facet, label=label, definition=_scalar(cmap.get("definition")) or "",
             alt_labels=self.labels(cmap, "alt_labels"), hidden_labels=self.labels(cmap, "hidden_labels"),
             broader=_scalar(cmap.get("broader")), related=self.labels(cmap, "related"),
-            notation=_scalar(cmap.get("notation")), line=node.start_mark.line + 1)
+            notation=_scalar(cmap.get("notation")), line=node.start_mark.line + 1,
+            translations=self.translations(cmap))
+
+    def translations(self, mapping: dict[str, yaml.Node]) -> tuple[tuple[str, str], ...]:
+        """`labels: {fr: Santé, es: Salud}`: one label per language code."""
+        node = mapping.get("labels")
+        if node is None:
+            return ()
+        if not isinstance(node, yaml.MappingNode):
+            self.err(node, "KM302", "'labels' must map language codes to labels", "write labels: {fr: Santé}")
+            return ()
+        out: list[tuple[str, str]] = []
+        for key, value in node.value:
+            code, label = _scalar(key), _scalar(value)
+            if code is None or not _LANGUAGE_RE.match(code.casefold()) or label is None:
+                self.err(key, "KM302", f"'labels' expects a language code and a label, got {code!r}: {label!r}",
+                         "write labels: {fr: Santé} with a code such as fr, es or pt-BR")
+                continue
+            out.append((code.casefold(), label))
+        return tuple(out)
 
     def text(self, mapping: dict[str, yaml.Node], key: str, owner: yaml.Node) -> str | None:
         value = _scalar(mapping.get(key))

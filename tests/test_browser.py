@@ -6,13 +6,15 @@ failure, not a skip, so CI cannot pass without running these.
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI_TAXONOMY, REPO, build_site, page
+from conftest import MINI_TAXONOMY, REPO, build_site, page, run_kmgen
 
 pytestmark = pytest.mark.browser
 
@@ -51,8 +53,12 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
-def open_page(browser, url: str, javascript: bool = True):  # type: ignore[no-untyped-def]
-    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900})
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_page(browser, url: str, javascript: bool = True, viewport: dict | None = None):  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=javascript, viewport=viewport or DESKTOP)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -123,10 +129,15 @@ def test_search_works_from_file(site: Path, browser) -> None:
     context.close()
 
 
-def test_screenshots_of_home_resource_and_browse(tmp_path: Path, site: Path, browser) -> None:
-    """Pictures for the README, of the sample hub when the repository has one."""
-    sample = REPO / "content"
-    shown = build_site(tmp_path, {}, sample) if (sample / "taxonomy.yml").is_file() else site
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own sample hub, built as a reader gets it."""
+    return build_site(tmp_path_factory.mktemp("sample"), {}, REPO / "content")
+
+
+def test_screenshots_of_home_resource_and_browse(tmp_path: Path, sample: Path, browser) -> None:
+    """Pictures for the README, of the sample hub."""
+    shown = sample
     folders = ("playbooks", "case-studies", "guidelines", "training", "toolkits", "cop-outputs", "templates")
     # the richest resource page (lineage, related pages ...) shows the most
     resource = max((p for p in sorted(shown.rglob("*.html")) if p.parent.name in folders),
@@ -135,9 +146,111 @@ def test_screenshots_of_home_resource_and_browse(tmp_path: Path, site: Path, bro
     # ordinary test run never rewrites tracked files.
     out = SCREENSHOTS if os.environ.get("KMGEN_SCREENSHOTS") else tmp_path / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
-    for name, path in (("home", shown / "index.html"), ("resource", resource), ("browse", shown / "browse.html")):
-        context, tab, errors = open_page(browser, path.as_uri())
-        tab.screenshot(path=str(out / f"{name}.png"), full_page=False)
+    pages = (("home", shown / "index.html"), ("resource", resource), ("browse", shown / "browse.html"))
+    for (name, path), (suffix, viewport) in itertools.product(pages, (("", DESKTOP), ("-phone", PHONE))):
+        context, tab, errors = open_page(browser, path.as_uri(), viewport=viewport)
+        tab.screenshot(path=str(out / f"{name}{suffix}.png"), full_page=False)
         assert errors == [], name
         context.close()
-        assert (out / f"{name}.png").stat().st_size > 10_000
+        assert (out / f"{name}{suffix}.png").stat().st_size > 10_000
+
+
+def in_first_screen(tab, selector: str) -> bool:  # type: ignore[no-untyped-def]
+    """Visible without scrolling: the element's top edge is inside the viewport."""
+    box = tab.locator(selector).first.bounding_box()
+    return box is not None and 0 <= box["y"] < tab.viewport_size["height"] and tab.is_visible(selector)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_home_opens_with_search_and_the_ways_in(sample: Path, browser, viewport: dict) -> None:
+    context, tab, errors = open_page(browser, (sample / "index.html").as_uri(), viewport=viewport)
+    assert tab.title() == "DPI Knowledge Hub"  # once, not "DPI Knowledge Hub - DPI Knowledge Hub"
+    assert in_first_screen(tab, "#kmgen-q")
+    types = tab.locator(".kmgen-ways--types a")
+    assert types.count() == 7
+    for n in range(types.count()):  # every type, with its count, above the fold
+        box = types.nth(n).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= viewport["height"], types.nth(n).inner_text()
+    assert in_first_screen(tab, ".kmgen-ways--topics a")
+    assert tab.inner_text(".kmgen-ways--types a >> nth=0").split() == ["Playbook", "5"]
+    tab.fill("#kmgen-q", "birth registration")
+    tab.press("#kmgen-q", "Enter")  # the field opens the Find page with the query
+    tab.wait_for_url("**/browse.html?q=birth+registration")
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("resource", ["playbooks/100-day-dpi-deployment.html", "playbooks/deploiement-dpi-100-jours.html"])
+def test_a_resource_page_shows_its_body_in_the_first_screen(sample: Path, browser, viewport: dict, resource: str) -> None:
+    context, tab, errors = open_page(browser, (sample / resource).as_uri(), viewport=viewport)
+    assert in_first_screen(tab, ".kmgen-body > p")
+    if viewport is DESKTOP:  # the facts panel sits beside the body, with the type's nav entry marked
+        assert tab.is_visible(".kmgen-panel--side .kmgen-owner")
+        assert not tab.is_visible(".kmgen-panel--inline")
+        active = tab.locator(".md-sidebar--primary .md-nav__item--active:not(.md-nav__item--nested) > a.md-nav__link")
+        assert active.count() == 1 and active.inner_text().strip() == "Playbooks"
+        assert active.evaluate("a => getComputedStyle(a).fontWeight") == "700"
+    else:  # after the body, collapsed
+        assert not tab.is_visible(".kmgen-panel--side")
+        panel = tab.locator("details.kmgen-panel--inline")
+        assert panel.is_visible() and panel.get_attribute("open") is None
+        assert tab.evaluate("document.querySelector('details.kmgen-panel--inline').getBoundingClientRect().top > "
+                            "document.querySelector('.kmgen-body').getBoundingClientRect().bottom - 1")
+    assert errors == []
+    context.close()
+
+
+def test_a_french_page_is_french(sample: Path, browser) -> None:
+    context, tab, errors = open_page(browser, (sample / "playbooks/deploiement-dpi-100-jours.html").as_uri())
+    assert tab.get_attribute("html", "lang") == "fr"
+    assert tab.inner_text(".kmgen-translation-of").startswith("Traduction de Rolling out a DPI-based service")
+    assert tab.inner_text(".kmgen-panel--side dt >> nth=0") == "RESPONSABLE"  # shown in capitals by CSS
+    assert tab.get_attribute("input.md-search__input", "placeholder") == "Rechercher"
+    assert "Adapted from" not in tab.content()
+    tab.click(".kmgen-languages a")  # the language switcher leads to the original, which links back
+    assert tab.get_attribute("html", "lang") == "en"
+    assert tab.inner_text(".kmgen-languages") == "Also in: Français"
+    assert errors == []
+    context.close()
+
+
+def test_review_page_due_dates_equal_the_freshness_report(sample: Path, browser) -> None:
+    report = json.loads(run_kmgen("report", "freshness", "--content", str(REPO / "content"), "--within", "30",
+                                  "--format", "json", check=True).stdout)
+    context, tab, _ = open_page(browser, (sample / "review.html").as_uri(), viewport=PHONE)
+    rows = tab.eval_on_selector_all(
+        "table.kmgen-schedule tr[data-path]",
+        "trs => trs.map(tr => [tr.dataset.path, tr.querySelector('.kmgen-due').innerText.trim(),"
+        " Number(tr.querySelector('.kmgen-days').dataset.days), tr.dataset.state])")
+    shown = {path: (due, days, state) for path, due, days, state in rows}
+    resources = {p.relative_to(REPO / "content").as_posix() for p in (REPO / "content").rglob("*.md")
+                 if "type: page" not in p.read_text(encoding="utf-8")}
+    assert set(shown) == resources  # every resource has its due date on the page
+    for entry in report["overdue"]:
+        assert shown[entry["path"]] == (entry["due"], entry["days_overdue"], "overdue")
+    for entry in report["due_soon"]:
+        assert shown[entry["path"]] == (entry["due"], entry["days_left"], "due-soon")
+    listed = {e["path"] for e in report["overdue"] + report["due_soon"]}
+    assert all(state == "on-time" for path, (_d, _n, state) in shown.items() if path not in listed)
+    context.close()
+
+
+def test_coverage_cells_link_to_their_pages(sample: Path, browser) -> None:
+    report = json.loads(run_kmgen("report", "coverage", "--content", str(REPO / "content"), "--format", "json",
+                                  check=True).stdout)
+    full = [c for c in report["cells"] if c["count"]]
+    context, tab, errors = open_page(browser, (sample / "coverage.html").as_uri(), viewport=PHONE)
+    links = tab.locator("a.kmgen-cell")
+    assert links.count() == len(full)
+    for n in (0, len(full) // 2, len(full) - 1):  # first, middle and last cell: the list behind each count
+        tab.goto((sample / "coverage.html").as_uri())
+        expected = full[n]
+        tab.locator("a.kmgen-cell").nth(n).click()
+        tab.wait_for_url("**/browse.html#*")
+        tab.wait_for_function(f"document.querySelectorAll('#kmgen-results > li:not([hidden])').length === "
+                              f"{expected['count']}")
+        paths = tab.eval_on_selector_all("#kmgen-results > li:not([hidden])", "lis => lis.map(li => li.dataset.path)")
+        assert sorted(paths) == sorted(expected["paths"]), expected["concepts"]
+    assert errors == []
+    context.close()

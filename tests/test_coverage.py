@@ -145,7 +145,7 @@ def test_site_has_a_coverage_page_with_gaps_marked(make_hub, tmp_path: Path) -> 
     assert "Coverage and gaps" in nav
     tables = [t for t in doc.iter(f"{H}table") if "kmgen-coverage" in (t.get("class") or "")]
     assert len(tables) == 7  # one per resource type
-    heads = [(a.get("href"), _text(a)) for a in tables[0].iter(f"{H}a")]
+    heads = [(a.get("href"), _text(a)) for a in tables[0].iter(f"{H}a") if a.get("class") != "kmgen-cell"]
     assert heads[:7] == [
         ("facets/audience/civil-servants.html", "Civil servants"), ("facets/audience/leaders.html",
                                                                     "Leaders and officials"),
@@ -159,4 +159,32 @@ def test_site_has_a_coverage_page_with_gaps_marked(make_hub, tmp_path: Path) -> 
     assert len(gaps) == 2 * 5 * 7 - 4
     guideline = [[_text(td) for td in tr.iter(f"{H}td")] for tr in tables[4].iter(f"{H}tr")][1:]
     assert guideline[0][0] == "1 en 1 overdue"
-    assert "1 of 4 resources has no Building block" in _text(doc.find(f".//{H}article"))
+    missing = [p for p in doc.iter(f"{H}p") if p.get("class") == "kmgen-missing-facet"]
+    assert [_text(p) for p in missing] == ["Not in the tables, 1 resource has no Building block: No block."]
+    assert [a.get("href") for a in missing[0].iter(f"{H}a")] == ["facets/building-block/index.html", "d.html"]
+
+
+def test_every_coverage_count_links_to_its_pages_and_gaps_are_in_words(make_hub, tmp_path: Path) -> None:
+    files = hub_files()
+    del files["f.md"]
+    root = make_hub(files, taxonomy=TAXONOMY)
+    publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")
+    proc = run_kmgen("report", "coverage", "--content", str(root), "--format", "json")
+    report = json.loads(proc.stdout)
+    cells = {tuple(sorted(c["concepts"].items())): c for c in report["cells"]}
+    doc = html5lib.parse((tmp_path / "site" / "coverage.html").read_bytes())
+    links = [a for a in doc.iter(f"{H}a") if a.get("class") == "kmgen-cell"]
+    assert len(links) == sum(1 for c in report["cells"] if c["count"])  # every non-empty cell, no other
+    for a in links:
+        page, _, selection = a.get("href").partition("#")
+        assert page == "browse.html"
+        key = tuple(sorted(tuple(pair.split("=")) for pair in selection.split("&")))
+        assert _text(a) == str(cells[key]["count"]), key
+    assert {a.get("href") for a in links} >= {
+        "browse.html#building-block=digital-id-layer&audience=digital-team&resource-type=playbook",
+        "browse.html#building-block=payments-layer&audience=leaders&resource-type=guideline"}
+    gaps = [_text(p) for p in doc.iter(f"{H}p") if p.get("class") == "kmgen-gaps"]
+    assert len(gaps) == 7  # one line per table
+    assert gaps[0].startswith("9 gaps: Digital ID layer × Civil servants; Digital ID layer × Leaders and officials;")
+    assert "Payments layer × <b>X</b> team" in gaps[0]  # a label's markup is text, not HTML
+    assert sum(int(g.split()[0]) for g in gaps) == report["summary"]["empty"]

@@ -186,3 +186,48 @@ def test_report_freshness_json_and_window(make_hub) -> None:
 def test_report_freshness_rejects_a_bad_date(make_hub) -> None:
     proc = run_kmgen("report", "freshness", "--content", str(make_hub({})), "--today", "yesterday")
     assert proc.returncode == 2 and "'yesterday' does not match the format '%Y-%m-%d'" in proc.stderr
+
+
+def test_review_page_shows_the_reports_due_dates_by_owner(tmp_path: Path) -> None:
+    """The published review page and `kmgen report freshness` agree page by page:
+    same due dates, same days, same window (one rule, `freshness.review_state`)."""
+    import html5lib
+
+    from conftest import MINI_TAXONOMY, build_site
+
+    today = dt.date.today()
+    offsets = {"long-overdue": -120, "overdue": -3, "today": 0, "soon": 12, "edge": 30, "later": 31, "far": 200}
+    files = {"taxonomy.yml": MINI_TAXONOMY}
+    for name, days_left in offsets.items():
+        owner = "Beta & Co" if days_left < 0 else "Alpha CoP"
+        files[f"guidelines/{name}.md"] = page(name.title(), extra="review_every: 100 days\n").replace(
+            f"last_reviewed: {REVIEWED}", f"last_reviewed: {today + dt.timedelta(days=days_left - 100)}").replace(
+            'owner: "Test CoP"', f'owner: "{owner}"')
+    site = build_site(tmp_path, files)
+    proc = run_kmgen("report", "freshness", "--content", str(tmp_path / "content"), "--format", "json")
+    report = json.loads(proc.stdout)
+    expected = {e["path"]: (e["due"], e["days_overdue"], "overdue") for e in report["overdue"]}
+    expected |= {e["path"]: (e["due"], e["days_left"], "due-soon") for e in report["due_soon"]}
+    assert set(expected) == {f"guidelines/{n}.md" for n in ("long-overdue", "overdue", "today", "soon", "edge")}
+
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    root = html5lib.parse((site / "review.html").read_text(encoding="utf-8"))
+    rows = {tr.get("data-path"): tr for tr in root.iter(f"{{{ns['h']}}}tr") if tr.get("data-path")}
+    assert sorted(rows) == sorted(f"guidelines/{n}.md" for n in offsets)  # every page, not only due ones
+    for path, tr in rows.items():
+        due = "".join(tr.find("h:td[@class='kmgen-due']", ns).itertext())
+        days = int(tr.find("h:td[@class='kmgen-days']", ns).get("data-days"))
+        if path in expected:
+            assert (due, days, tr.get("data-state")) == expected[path], path
+        else:
+            assert tr.get("data-state") == "on-time" and days > report["within"], path
+    cells = {p: " ".join("".join(tr.find("h:td[@class='kmgen-days']", ns).itertext()).split()) for p, tr in rows.items()}
+    assert cells["guidelines/long-overdue.md"] == "120 days overdue"
+    assert cells["guidelines/today.md"] == "due today"
+    assert cells["guidelines/soon.md"] == "due in 12 days"
+    # grouped by owner, owners with overdue pages first (then by name)
+    heads = [" ".join("".join(h.itertext()).split()) for h in root.iter(f"{{{ns['h']}}}h3")]
+    assert heads == ["Beta & Co (2 overdue)", "Alpha CoP"]
+    text = (site / "review.html").read_text(encoding="utf-8")
+    assert "Beta &amp; Co" in text and "Beta & Co" not in text
+    assert "2 pages overdue · 3 due soon" in " ".join(text.split())

@@ -33,12 +33,13 @@ def _review(doc: Document, options: CheckOptions) -> list[Diagnostic]:
     if review is None:
         return []
     line = doc.line_of("last_reviewed")
-    if dt.date.fromisoformat(review.due) < options.today:
+    state = fr.review_state(dt.date.fromisoformat(review.due), options.today)
+    if state == fr.OVERDUE:
         severity: Severity = "error" if options.strict_freshness else "warning"
         return [Diagnostic(doc.path, line, "KM601", severity,
                            f"past its review date: due {review.due}, {fr.plural_days(review.days)} overdue",
                            OVERDUE_HINT, "last_reviewed")]
-    if review.days <= fr.DUE_SOON_DAYS:
+    if state == fr.DUE_SOON:
         return [Diagnostic(doc.path, line, "KM602", "note", f"review is due {fr.when(review.days)} ({review.due})",
                            "review it by then and update last_reviewed", "last_reviewed")]
     return []

@@ -12,7 +12,7 @@ import click
 from kmgen import __version__
 
 # Command families, each a module in this package exposing `register(main)`.
-FAMILIES = ("check", "build", "taxonomy", "index", "report", "links", "ingest", "serve")
+FAMILIES = ("check", "build", "taxonomy", "index", "report", "links", "ingest", "serve", "init")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -12,9 +12,10 @@ from markupsafe import Markup
 
 from kmgen import facets, schema
 from kmgen.content import Document
-from kmgen.publish import views
+from kmgen.publish import review, views
 from kmgen.publish.site import BROWSE, CATALOG_FILE, FEED_FILE, REVIEW, TAXONOMY_FILE, Site, facet_src, type_src
 from kmgen.publish.views import Item, Link, text
+from kmgen.reports import freshness
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ class ReviewView:
     recent_days: int
     due_soon_days: int
     kind: str = "review"
+    owners: tuple[review.OwnerGroup, ...] = ()  # every resource's due date, by owner
+    overdue: int = 0
+    due_soon: int = 0
+    missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,9 +155,14 @@ def type_view(site: Site, type_id: str) -> TypeView:
 
 
 def review_view(site: Site) -> ReviewView:
+    # due dates, window and states as `kmgen report freshness` has them (kmgen.publish.review)
     s = site.settings
-    return ReviewView(views.items(site, site.recently_reviewed()), views.items(site, site.due_for_review()),
-                      s.today.isoformat(), s.recent_days, s.due_soon_days)
+    rows = review.rows(site)
+    states = [r.state for r in rows]
+    return ReviewView(views.items(site, site.recently_reviewed()), review.due(rows), s.today.isoformat(),
+                      s.recent_days, freshness.DUE_SOON_DAYS, owners=review.by_owner(rows),
+                      overdue=states.count(freshness.OVERDUE), due_soon=states.count(freshness.DUE_SOON),
+                      missing=states.count(review.MISSING))
 
 
 def home_view(site: Site) -> HomeView:

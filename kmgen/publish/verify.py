@@ -118,6 +118,8 @@ def _links(site_dir: Path, rel: str, page: _Page, pages: dict[str, _Page]) -> li
             target = posixpath.join(target, "index.html")
         if not (site_dir / target).is_file():
             problems.append(f"{rel}: link {value} points to a missing file")
-        elif parts.fragment and target in pages and unquote(parts.fragment) not in pages[target].ids:
+        elif parts.fragment and "=" not in parts.fragment and target in pages \
+                and unquote(parts.fragment) not in pages[target].ids:
+            # a fragment with "=" is a page's state (a browse selection), not an element id
             problems.append(f"{rel}: link {value}: no anchor '#{unquote(parts.fragment)}' in {target}")
     return problems

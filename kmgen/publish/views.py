@@ -19,6 +19,8 @@ from markupsafe import Markup, escape
 
 from kmgen import facets, schema
 from kmgen.content import Document
+from kmgen.publish import topics as reader_topics
+from kmgen.publish import translations as versions
 from kmgen.publish.lineage import Edge
 from kmgen.publish.site import Site, type_src
 
@@ -96,6 +98,10 @@ class ResourceView:
     related: tuple[Link, ...]
     today: str
     kind: str = "resource"
+    # Set by kmgen.publish.translations / topics (reader-facing language and chips).
+    translation: versions.TranslationView | None = None
+    topics: reader_topics.Topics | None = None
+    type_label: Markup = Markup("")  # the type's label in the page's language
 
 
 def type_label(type_id: Any) -> Markup:
@@ -147,15 +153,21 @@ def related(site: Site, path: str) -> tuple[Link, ...]:
         other = site.pages.get(getattr(found, "path", ""))
         if other is None or other.path == path:
             continue
+        # the reason, short: at most three shared concepts (most specific first, as
+        # kmgen.related orders them) and the key terms both pages use
         shared = [site.taxonomy.concepts[s].label if s in site.taxonomy.concepts else s
-                  for s in getattr(found, "shared", ()) or ()]
-        out.append(Link(text(other.get("title")), site.url(other.path), note=text(", ".join(map(str, shared)))))
+                  for s in (getattr(found, "shared", ()) or ())[:3]]
+        terms = list(getattr(found, "terms", ()) or ())[:3]
+        reason = ", ".join(map(str, shared + [f"“{t}”" for t in terms]))
+        out.append(Link(text(other.get("title")), site.url(other.path), note=text(reason)))
     return tuple(out)
 
 
 def resource(site: Site, doc: Document) -> ResourceView:
     lang = str(doc.get("language") or schema.DEFAULT_LANGUAGE)
     lic = str(doc.get("license") or schema.DEFAULT_LICENSE)
+    translation = versions.view(site, doc)
+    other_versions = {v.url for v in translation.others}
     details = []
     for key in DETAIL_FIELDS:
         value = doc.get(key)
@@ -171,8 +183,14 @@ def resource(site: Site, doc: Document) -> ResourceView:
         language=text(LANGUAGE_NAMES.get(lang.split("-")[0], lang)),
         language_code=lang,
         details=tuple(details),
-        adapted_from=tuple(lineage_link(site, e, e.target) for e in site.lineage.adapted_from(doc.path)),
-        adapted_by=tuple(lineage_link(site, e, e.page) for e in site.lineage.adapted_by(doc.path)),
+        # a translation is shown as one ("Translation of", "Also in"), not as an adaptation
+        adapted_from=tuple(link for e in site.lineage.adapted_from(doc.path)
+                           if (link := lineage_link(site, e, e.target)).url not in other_versions),
+        adapted_by=tuple(link for e in site.lineage.adapted_by(doc.path)
+                         if (link := lineage_link(site, e, e.page)).url not in other_versions),
         related=related(site, doc.path),
         today=site.settings.today.isoformat(),
+        translation=translation,
+        topics=reader_topics.topics(site, doc, lang),
+        type_label=reader_topics.type_label(site, doc, lang),
     )

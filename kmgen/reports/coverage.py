@@ -15,12 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
 from kmgen import facets, schema
 from kmgen.content import Document
-from kmgen.publish.site import Site, addressable, facet_src
+from kmgen.publish.site import BROWSE, Site, addressable, facet_src
 from kmgen.publish.views import Link, text
 from kmgen.taxonomy import Taxonomy, fold
 
@@ -253,6 +254,7 @@ class CellView:
     languages: Markup
     overdue: int
     label: Markup  # the concepts it crosses, e.g. "Identity × Civil servants"
+    url: str = ""  # the browse page filtered to exactly these concepts (site-relative)
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,15 @@ class RowView:
 class TableView:
     layer: Link | None  # the third facet's concept this table is for
     rows: tuple[RowView, ...]
+    gaps: tuple[Markup, ...] = ()  # "Identity × Citizens": the empty cells, in words
+
+
+@dataclass(frozen=True)
+class MissingFacet:
+    """Resources that the matrix leaves out because they have no concept of a facet."""
+
+    facet: Link
+    pages: tuple[Link, ...]
 
 
 @dataclass(frozen=True)
@@ -279,6 +290,7 @@ class CoverageView:
     unclassified: tuple[Markup, ...]
     today: str
     kind: str = "coverage"
+    missing: tuple[MissingFacet, ...] = ()
 
 
 def coverage_view(site: Site, facet_ids: Sequence[str] = DEFAULT_FACETS, depth: int = 1) -> CoverageView | None:
@@ -296,15 +308,37 @@ def coverage_view(site: Site, facet_ids: Sequence[str] = DEFAULT_FACETS, depth: 
     tables = []
     for layer in m.slices():
         body = tuple(RowView(head(r, rows.facet), r.level, tuple(
-            _cell_view(m, m.cell(r.id, c.id, layer), (r.id, c.id) + ((layer.id,) if layer else ()))
+            _cell_view(site, m, m.cell(r.id, c.id, layer), (r.id, c.id) + ((layer.id,) if layer else ()))
             for c in cols.concepts)) for r in rows.concepts)
-        tables.append(TableView(head(layer, m.axes[2].facet) if layer else None, body))
+        gaps = tuple(text(f"{r.label} × {c.label}") for r in rows.concepts for c in cols.concepts
+                     if m.cell(r.id, c.id, layer).count == 0)
+        tables.append(TableView(head(layer, m.axes[2].facet) if layer else None, body, gaps))
     facet_links = tuple(Link(text(a.label), site.url(facet_src(a.facet)) if addressable(a.facet) else "")
                         for a in m.axes)
     missing = tuple(text(line) for line in untagged(m))
     return CoverageView(facet_links, tuple(head(c, cols.facet) for c in cols.concepts), tuple(tables),
-                        m.resources, len(m.cells), len(m.gaps()), missing, m.today)
+                        m.resources, len(m.cells), len(m.gaps()), missing, m.today,
+                        missing=_missing(site, m, facet_links))
 
 
-def _cell_view(m: Matrix, c: Cell, key: CellKey) -> CellView:
-    return CellView(c.count, text(", ".join(c.languages)), c.overdue, text(m.label(key)))
+def _missing(site: Site, m: Matrix, facet_links: tuple[Link, ...]) -> tuple[MissingFacet, ...]:
+    """Names the pages behind "n resources have no Building block", per facet."""
+    out = []
+    for a, link in zip(m.axes, facet_links, strict=True):
+        pages = tuple(Link(text(d.get("title")), site.url(d.path)) for d in site.resources
+                      if not facets.expanded(site.tags.get(d.path, {}), site.taxonomy).get(a.facet))
+        if pages:
+            out.append(MissingFacet(link, pages))
+    return tuple(out)
+
+
+def _cell_view(site: Site, m: Matrix, c: Cell, key: CellKey) -> CellView:
+    return CellView(c.count, text(", ".join(c.languages)), c.overdue, text(m.label(key)),
+                    browse_url(site, m, key) if c.count else "")
+
+
+def browse_url(site: Site, m: Matrix, key: CellKey) -> str:
+    """The browse page ticked with the cell's concepts (its address keeps a selection as
+    `#facet=concept&...`); it lists exactly the cell's resources, narrower concepts rolled up."""
+    selection = "&".join(f"{quote(a.facet)}={quote(cid)}" for a, cid in zip(m.axes, key, strict=True))
+    return f"{site.url(BROWSE)}#{selection}"

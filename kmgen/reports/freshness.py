@@ -21,6 +21,11 @@ DUE_SOON_DAYS = 30
 HASH_LENGTH = 12  # what a translator records: enough to tell versions apart, short enough to type
 _HASH_RE = re.compile(r"^[0-9a-f]{12,64}$")
 
+# Review states of a page with a review date, as of a day (see `review_state`).
+OVERDUE = "overdue"
+DUE_SOON = "due-soon"
+ON_TIME = "on-time"
+
 # Translation states, in the order the report lists them.
 MISSING_SOURCE = "missing-source"
 NOT_A_PAGE = "web-address"
@@ -93,6 +98,21 @@ def review_of(doc: Document, today: dt.date) -> Review | None:
                   reviewed.isoformat() if reviewed else "", due.isoformat(), days)
 
 
+def review_state(due: dt.date, today: dt.date, within: int = DUE_SOON_DAYS) -> str:
+    """The one rule for "overdue" and "due soon": the report, `kmgen check` and the
+    published review page all ask it, so they cannot disagree."""
+    if due < today:
+        return OVERDUE
+    return DUE_SOON if due <= today + dt.timedelta(days=within) else ON_TIME
+
+
+def schedule(hub: Hub, today: dt.date, within: int = DUE_SOON_DAYS) -> list[tuple[Review, str]]:
+    """Every reviewable page with a review date and its state, soonest due first."""
+    out = [(review, review_state(dt.date.fromisoformat(review.due), today, within))
+           for doc in reviewable(hub) if (review := review_of(doc, today)) is not None]
+    return sorted(out, key=lambda pair: (pair[0].due, pair[0].path))
+
+
 def missing_reason(doc: Document) -> str | None:
     """Why a page has no review date (None when it has one)."""
     if schema.review_due(doc) is not None:
@@ -146,20 +166,12 @@ def _exists_unloaded(hub: Hub, target: str) -> bool:
 
 
 def build(hub: Hub, today: dt.date, within: int = DUE_SOON_DAYS) -> FreshnessReport:
-    overdue: list[Review] = []
-    soon: list[Review] = []
-    missing: list[MissingReview] = []
-    horizon = today + dt.timedelta(days=within)
-    for doc in reviewable(hub):
-        review = review_of(doc, today)
-        due = schema.review_due(doc)
-        if review is None or due is None:
-            missing.append(MissingReview(doc.path, _text(doc.get("title")), _text(doc.get("owner")),
-                                         missing_reason(doc) or ""))
-        elif due < today:
-            overdue.append(review)
-        elif due <= horizon:
-            soon.append(review)
+    scheduled = schedule(hub, today, within)
+    overdue = [r for r, state in scheduled if state == OVERDUE]
+    soon = [r for r, state in scheduled if state == DUE_SOON]
+    dated = {r.path for r, _state in scheduled}
+    missing = [MissingReview(doc.path, _text(doc.get("title")), _text(doc.get("owner")), missing_reason(doc) or "")
+               for doc in reviewable(hub) if doc.path not in dated]
     stale = [t for _p, d in sorted(hub.documents.items())
              if d.get("status") != "draft" and (t := translation_of(d, hub)) is not None and t.status in STALE]
     return FreshnessReport(today.isoformat(), within, tuple(sorted(overdue, key=lambda r: (r.due, r.path))),

@@ -25,8 +25,10 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+from kmgen import i18n
 from kmgen.hub import Hub, load_hub
 from kmgen.publish import preflight, sanitize
+from kmgen.publish.navigation import nav_entry
 from kmgen.publish.outputs import write_outputs
 from kmgen.publish.pages import PageSource, SitePages
 from kmgen.publish.site import Settings, Site, load_related
@@ -48,6 +50,8 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         self.pages: SitePages | None = None
         # The source page MkDocs is working on, so a renderer crash can name it.
         self.current_page: str | None = None
+        self.site_language = "en"
+        self.marked: list[Any] = []  # nav entries marked current for the page being rendered
 
     @event_priority(-50)  # after other plugins settle the config (offline turns off directory URLs)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -57,6 +61,7 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         settings = Settings(site_name=config.site_name, use_directory_urls=config.use_directory_urls,
                             site_url=site_url if not site_url or site_url.endswith("/") else site_url + "/",
                             index_dir=index_dir)
+        self.site_language = str(config.theme.get("language") or "en")
         self.site = Site(hub, settings, load_related(index_dir))
         self.pages = SitePages(self.site)
         if config.nav is None:
@@ -96,11 +101,6 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         self.current_page = None  # every page is read and rendered to HTML; templates come next
         return env
 
-    @event_priority(-100)
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        self.current_page = None
-        return output
-
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
         # MkDocs would parse the file's front matter itself; it gets nothing to
         # parse, and the Document's body arrives in on_page_markdown.
@@ -123,6 +123,11 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         for link in _anchors(page.toc):
             link.id = sanitize.safe_id(link.id)
             link.title = sanitize.plain(link.title)
+        source = self._source(page)
+        if source is not None and getattr(source.context, "kind", "") == "resource" and source.context.related:
+            # the template adds this section after the body; the toc lists it too
+            language = self._language(page)
+            page.toc.items.append(AnchorLink(i18n.translations(language).gettext("Related pages"), "kmgen-related", 2))
         return sanitize.clean(html)
 
     @event_priority(100)
@@ -132,7 +137,31 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         if source is not None:
             context["kmgen"] = source.context
             context["kmgen_jsonld"] = source.jsonld
+        # The page's language runs the whole document: <html lang>, Material's chrome
+        # (theme.language, read while this page renders; reset in on_post_page) and kmgen's.
+        language = self._language(page)
+        config.theme["language"] = i18n.theme_language(language, self.site_language)
+        context.update(i18n.template_functions(language))
+        context["kmgen_language"] = language
+        # a resource marks its type's nav entry, a concept its facet's: readers see where they are
+        entry = nav_entry(self.site, page.file.src_uri) if self.site else None
+        self.marked = [p for p in nav.pages if entry and p.file.src_uri == entry]
+        for marked in self.marked:
+            marked.active = True
         return context
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self.current_page = None
+        config.theme["language"] = self.site_language  # 404.html and the next page start from the site's
+        for marked in self.marked:
+            marked.active = False
+        self.marked = []
+        return output
+
+    def _language(self, page: Page) -> str:
+        doc = self.site.pages.get(page.file.src_uri) if self.site else None
+        return i18n.page_language(doc.get("language") if doc else None, self.site_language)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.site is not None
