@@ -348,7 +348,7 @@ def test_verify_flags_every_kind_of_script_and_outside_load(tmp_path: Path) -> N
         "index.html: <embed> is not allowed (it embeds or redirects content)",
         "index.html: <base> is not allowed (it embeds or redirects content)",
         "index.html: <meta http-equiv=refresh> is not allowed",
-        "index.html: <form action='https://evil.example'> submits somewhere; only the theme's search form",
+        "index.html: <form action='https://evil.example'> submits somewhere; only a search form (method get, to a page of this site) may",
         "index.html: <img src> loads https://example.org/x.png from outside the site (breaks offline use)",
         "index.html: <img srcset> loads a.png 1x, //cdn.example/b.png 2x from outside the site (breaks offline use)",
         "index.html: <video poster> loads https://example.org/p.jpg from outside the site (breaks offline use)",

@@ -68,9 +68,9 @@ def audit_tree(site_dir: Path | None, rel: str, root: Element,
             problems.append(f"{rel}: <{tag}> is not allowed (it embeds or redirects content)")
         elif tag == "meta" and el.get("http-equiv", "").strip().lower() in ("refresh", "set-cookie"):
             problems.append(f"{rel}: <meta http-equiv={el.get('http-equiv')}> is not allowed")
-        elif tag == "form" and el.get("action") is not None:
+        elif tag == "form" and not _search_form(el):
             problems.append(f"{rel}: <form action={el.get('action')!r}> submits somewhere; "
-                            "only the theme's search form")
+                            "only a search form (method get, to a page of this site) may")
         elif tag == "script":
             problems.extend(_script_problems(site_dir, rel, el, theme_scripts))
         elif tag == "style" and _CSS_FETCH.search(el.text or ""):
@@ -119,6 +119,16 @@ def _external(value: str) -> bool:
     except ValueError:  # e.g. a malformed IPv6 host: not an address inside the site either
         return True
     return bool(parts.scheme or parts.netloc)
+
+
+def _search_form(el: Element) -> bool:
+    """The Find forms of kmgen's templates: a GET to a page inside the site, which
+    only puts the reader's words in an address; anything else could post data away."""
+    action = el.get("action")
+    if action is None:
+        return True  # submits to the page itself
+    method = (el.get("method") or "get").strip().lower()
+    return method == "get" and not _external(action) and not browser_url(action).lower().startswith(SCRIPT_SCHEMES)
 
 
 def _fetched_link(el: Element) -> bool:
