@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import html5lib
+import markdown
 import pytest
 from pyld import jsonld
 from rdflib import Graph, URIRef
@@ -356,15 +357,25 @@ def test_broken_anchor_stops_the_build_at_the_check(make_hub, tmp_path: Path) ->
     assert not (tmp_path / "site").exists()
 
 
-def test_built_site_verification_is_the_second_guard(make_hub, tmp_path: Path) -> None:
-    """A link kmgen's source check cannot see (written in raw HTML, which MkDocs
-    does not rewrite) is still caught when the built site is verified."""
+def test_raw_html_links_are_caught_by_the_check(make_hub, tmp_path: Path) -> None:
+    """A broken link written in raw HTML (which MkDocs does not rewrite) stops the build at the check."""
     root = make_hub({"a.md": page("A", body="## Real\n"), "b.md": page("B", body='<a href="a.md#gone">x</a>\n')})
     proc = run_kmgen("build", "--content", str(root), "--site-dir", str(tmp_path / "site"),
                      "--config", str(site_config(tmp_path)), "--index-dir", str(tmp_path / "index"))
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "b.html: link a.md#gone points to a missing file" in proc.stderr
-    assert "build stopped (verify)" in proc.stderr
+    assert "build stopped (check)" in proc.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_built_site_verification_is_the_second_guard(make_hub, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were the check to miss a link, the verification of the built site still catches it."""
+    monkeypatch.setattr("kmgen.checks.run", lambda hub, *args: [])
+    root = make_hub({"a.md": page("A", body="## Real\n"), "b.md": page("B", body='<a href="a.md#gone">x</a>\n')})
+    with pytest.raises(BuildStopped) as stopped:
+        publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")
+    assert stopped.value.stage == "verify"
+    assert "b.html: link a.md#gone points to a missing file" in stopped.value.details
     assert not (tmp_path / "site").exists()
 
 
@@ -409,13 +420,21 @@ def test_build_help_has_an_example() -> None:
 
 # -- content that breaks the renderer stops the build with the page named, never a traceback
 @pytest.mark.parametrize("body, cause", [
-    ("Text with `<![` inside code.\n", "AssertionError"),
+    ("Text the renderer cannot take: KMGEN-BOOM.\n", "ValueError"),
     ("".join("  " * i + "- x\n" for i in range(600)), "the page nests too deeply for the Markdown renderer"),
 ])
 def test_a_page_that_breaks_the_renderer_is_named(make_hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   body: str, cause: str) -> None:
     # As if `kmgen check` had let the page through (its render budget is the first guard).
     monkeypatch.setattr("kmgen.checks.run", lambda hub, *args: [])
+    convert = markdown.Markdown.convert
+
+    def failing_convert(md: markdown.Markdown, source: str) -> str:  # a renderer bug no check foresaw
+        if "KMGEN-BOOM" in source:
+            raise ValueError("renderer bug")
+        return convert(md, source)
+
+    monkeypatch.setattr(markdown.Markdown, "convert", failing_convert)
     root = make_hub({"good.md": page("Good"), "deep/bad.md": page("Bad", body=body)})
     with pytest.raises(BuildStopped) as stopped:
         publish(root, tmp_path / "site", site_config(tmp_path), tmp_path / "index")

@@ -48,6 +48,9 @@ def root_and_filter(paths: tuple[Path, ...], content_dir: Path) -> tuple[Path, s
     the whole hub's context, exactly as in a full run."""
     if not paths:
         return content_dir, None
+    if len(paths) == 1 and paths[0].is_symlink() and paths[0].is_dir():
+        # Resolving would read through the link; as the hub, the loader refuses it (KM244).
+        return paths[0], None
     resolved = [p.resolve() for p in paths]
     root = _hub_of(paths, resolved, content_dir)
     base = root.resolve()
