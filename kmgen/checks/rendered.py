@@ -9,6 +9,7 @@ back to the source line it was written on.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -128,8 +129,14 @@ def collect(md: markdown.Markdown, collector: _Collector, body: str) -> BodyFact
     heading_set = set(headings)
     ids = tuple(dict.fromkeys(i for i in [*collector.ids, *raw.ids] if i not in heading_set))
     id_where = SourceLines(body)
-    explicit = tuple((id_where.find(i, attribute=True), i) for i in dict.fromkeys([*collector.assigned, *raw.ids]))
-    return BodyFacts(tuple(links), headings, ids, explicit)
+    explicit = [(id_where.find(i, attribute=True), i) for i in dict.fromkeys(collector.assigned)]
+    for anchor in dict.fromkeys(raw.ids):
+        # Raw HTML also holds what extensions stash (highlighted code with line
+        # anchors ...): an id counts as the contributor's only if they wrote it.
+        line = id_where.locate(anchor, attribute=True, in_context=True)
+        if line is not None:
+            explicit.append((line, anchor))
+    return BodyFacts(tuple(links), headings, ids, tuple(explicit))
 
 
 def _flatten(tokens: list[dict[str, Any]]) -> list[str]:
@@ -200,6 +207,14 @@ class SourceLines:
         self.cursor = 0
 
     def find(self, value: str, *, definition: bool = False, attribute: bool = False) -> int:
+        """The line of `value`, or of the body's start when it cannot be found."""
+        line = self.locate(value, definition=definition, attribute=attribute)
+        return 0 if line is None else line
+
+    def locate(self, value: str, *, definition: bool = False, attribute: bool = False,
+               in_context: bool = False) -> int | None:
+        """The line of `value`, preferably where it is written as an address
+        (or an id); `in_context` accepts only that."""
         plain = _written(value)
         if not plain:
             return self._line(self.cursor)
@@ -209,23 +224,16 @@ class SourceLines:
             context = r"(?:#|id\s*=\s*[\"']?)"
         else:
             context = r"(?:\]\(\s*<?|\]:[ \t]*<?|=\s*[\"']?|<|,\s*)"
-        for pattern in (context + plain, plain):
+        for pattern in (context + plain,) if in_context else (context + plain, plain):
             regex = re.compile(pattern, re.M)
             found = regex.search(self.text, self.cursor) or regex.search(self.text)
             if found:
                 self.cursor = found.end()
                 return self._line(found.start() + len(found.group(0)) - 1)
-        return 0
+        return None
 
     def _line(self, position: int) -> int:
-        low, high = 0, len(self.starts) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.starts[middle] <= position:
-                low = middle
-            else:
-                high = middle - 1
-        return low
+        return bisect.bisect_right(self.starts, position) - 1
 
 
 def _written(value: str) -> str:
