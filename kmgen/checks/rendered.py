@@ -22,6 +22,8 @@ from markdown.htmlparser import htmlparser  # type: ignore[attr-defined]
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
+from kmgen.checks.markdown_code import CODE_SPAN, COMMENT, FENCE, blank, closes_fence
+
 # Classes of links the extensions write themselves (permalinks, footnote
 # references and returns): they always reach their target.
 _GENERATED_LINK = {"headerlink", "footnote-ref", "footnote-backref"}
@@ -202,7 +204,10 @@ class SourceLines:
     and reference definitions are rendered away from where they are written)."""
 
     def __init__(self, body: str) -> None:
-        self.text = body
+        # Searched first with code and comments blanked out (same length, so
+        # positions agree): `[x](a.md)` shown in code must not take the line
+        # of the real link further down.
+        self.texts = (_code_blanked(body), body)
         self.starts = [0] + [m.end() for m in re.finditer("\n", body)]
         self.cursor = 0
 
@@ -224,16 +229,34 @@ class SourceLines:
             context = r"(?:#|id\s*=\s*[\"']?)"
         else:
             context = r"(?:\]\(\s*<?|\]:[ \t]*<?|=\s*[\"']?|<|,\s*)"
-        for pattern in (context + plain,) if in_context else (context + plain, plain):
-            regex = re.compile(pattern, re.M)
-            found = regex.search(self.text, self.cursor) or regex.search(self.text)
-            if found:
-                self.cursor = found.end()
-                return self._line(found.start() + len(found.group(0)) - 1)
+        for text in self.texts:
+            for pattern in (context + plain,) if in_context else (context + plain, plain):
+                regex = re.compile(pattern, re.M)
+                found = regex.search(text, self.cursor) or regex.search(text)
+                if found:
+                    self.cursor = found.end()
+                    return self._line(found.end() - 1)
         return None
 
     def _line(self, position: int) -> int:
         return bisect.bisect_right(self.starts, position) - 1
+
+
+def _code_blanked(body: str) -> str:
+    """`body` with fenced code, code spans and one-line comments turned to spaces."""
+    lines = body.split("\n")
+    fence: tuple[str, int] | None = None
+    for number, line in enumerate(lines):
+        if fence:
+            if closes_fence(*fence, line):
+                fence = None
+            lines[number] = " " * len(line)
+        elif opened := FENCE.match(line):
+            fence = (opened.group(1)[0], len(opened.group(1)))
+            lines[number] = " " * len(line)
+        else:
+            lines[number] = COMMENT.sub(blank, CODE_SPAN.sub(blank, line))
+    return "\n".join(lines)
 
 
 def _written(value: str) -> str:
