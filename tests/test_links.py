@@ -284,3 +284,10 @@ def test_a_reference_used_twice_is_one_problem_on_its_definition(make_hub) -> No
     body = "See [one][r] and [two][r].\n\n[r]: missing.md\n"
     root = make_hub({"refs.md": page("Refs", body=body)})
     assert [(r[1], r[3]) for r in link_diags(root)] == [(BODY + 2, "broken link 'missing.md': no page or file at missing.md")]
+
+
+def test_a_link_shown_in_code_first_does_not_take_the_real_links_line(make_hub) -> None:
+    body = ("Write links like `[text](missing.md)`:\n\n```md\n[text](missing.md)\n```\n\n"
+            "<!-- [text](missing.md) -->\n\nHere is one: [text](missing.md).\n")
+    root = make_hub({"howto.md": page("How to", body=body)})
+    assert [(r[1], r[2]) for r in link_diags(root)] == [(BODY + 8, "KM501")]

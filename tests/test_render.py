@@ -141,3 +141,31 @@ def test_marked_section_openers_in_code_and_prose_build(tmp_path: Path) -> None:
     assert "<code>&lt;![CDATA[ y ]]&gt;</code>" in html
     assert "&lt;![foo indented" in html and "&lt;![ fenced" in html
     assert "Prose &lt;![ too, an open &lt;!-- comment and &lt;? pi.</p>" in html
+
+
+def test_ids_an_extension_generates_are_not_taken_for_the_contributors(make_hub) -> None:
+    # Highlighted code with line anchors is stashed as raw HTML, ids and all.
+    root = make_hub({"code.md": page("Code", body="```python\nx = 1\ny = 2\n```\n\n<p id=\"bad id\">x</p>\n")})
+    (root.parent / "mkdocs.yml").write_text(
+        "site_name: x\nmarkdown_extensions:\n  - pymdownx.highlight:\n      linenums: true\n      anchor_linenums: true\n"
+        "  - pymdownx.superfences\n", encoding="utf-8")
+    assert [(r[1], r[2], r[3]) for r in rows(root, "KM82")] == [
+        (BODY + 5, "KM824", "id 'bad id' is not a plain slug: the site's table of contents would print it as it is")]
+
+
+def test_reading_mkdocs_yml_runs_nothing_a_pull_request_put_there(make_hub) -> None:
+    # check runs on pull requests; MkDocs' own YAML loader would build any Python object.
+    root = make_hub({"a.md": page("A")})
+    canary = root.parent / "canary"
+    config = root.parent / "mkdocs.yml"
+    for extensions in (f"  - toc:\n      slugify: !!python/object/apply:os.mkdir ['{canary}']\n",
+                       "  - toc:\n      slugify: !!python/name:os.system\n",
+                       "  - a_module_of_the_pull_request\n"):
+        config.write_text(f"site_name: x\nmarkdown_extensions:\n{extensions}", encoding="utf-8")
+        assert [(r[2], r[4]) for r in rows(root, "KM823")] == [
+            ("KM823", "pages were checked with kmgen's default Markdown extensions")]
+    assert not canary.exists()
+    config.write_text("site_name: x\nmarkdown_extensions:\n  - pymdownx.superfences:\n      custom_fences:\n"
+                      "        - name: mermaid\n          class: mermaid\n"
+                      "          format: !!python/name:pymdownx.superfences.fence_code_format\n", encoding="utf-8")
+    assert rows(root, "KM823") == []

@@ -1,6 +1,7 @@
-"""Code and comments in Markdown lines: what both link checks (pages and anchors in
-`links`, web addresses in `external`) skip, because a reader cannot follow a link
-written there. Matched the way Python-Markdown reads them."""
+"""Code and comments in Markdown lines, matched the way Python-Markdown reads them:
+what the external link check skips (a reader cannot follow a link written
+there), and what `rendered` blanks out when it looks for the line a rendered
+link was written on."""
 
 from __future__ import annotations
 

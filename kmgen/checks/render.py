@@ -17,6 +17,8 @@ so an unchanged hub is not rendered twice.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.metadata
 import json
 import re
 import time
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+import yaml
 
 from kmgen.checks import CheckOptions
 from kmgen.checks import render_budget as budget
@@ -41,7 +44,7 @@ DEFAULT_EXTENSIONS: dict[str, dict[str, Any]] = {
     "toc": {"permalink": True}, "pymdownx.details": {}, "pymdownx.highlight": {}, "pymdownx.superfences": {},
     "pymdownx.tabbed": {"alternate_style": True},
 }
-FACTS_VERSION = 1  # bump when BodyFacts or the way they are collected changes
+FACTS_VERSION = 3  # bump when BodyFacts or the way they are collected changes
 # An id the theme may print unescaped: a slug, as the toc extension makes them.
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
@@ -73,11 +76,8 @@ def site_markdown(config_file: Path) -> tuple[SiteMarkdown, list[Diagnostic]]:
     loader, its built-in extensions first); without the file, kmgen's defaults."""
     if not config_file.is_file():
         return DEFAULT_SITE, []
-    from mkdocs.utils.yaml import yaml_load
-
     try:
-        with config_file.open("rb") as fh:
-            config = yaml_load(fh)
+        config = yaml.load(config_file.read_bytes(), Loader=_ConfigLoader)  # noqa: S506 (a safe loader)
         site = _extensions(config.get("markdown_extensions", []) if isinstance(config, dict) else [])
         site.new()  # fails here, not once per page, if an extension cannot load
     except Exception as exc:  # any YAML, import or extension error: the build reports it itself
@@ -85,6 +85,38 @@ def site_markdown(config_file: Path) -> tuple[SiteMarkdown, list[Diagnostic]]:
                                          f"cannot read the Markdown settings of {config_file.name}: {exc}",
                                          "pages were checked with kmgen's default Markdown extensions")]
     return site, []
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml read without running anything: `kmgen check` runs on pull
+    requests, which may change mkdocs.yml. MkDocs' own loader would construct
+    any Python object; this one knows `!ENV`, `!relative` and names of
+    functions from the Markdown extension packages (`!!python/name:`), and
+    refuses every other tag."""
+
+
+def _env(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return None  # `!ENV NAME`: no environment at check time; the extension default applies
+    values = loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else []
+    return values[-1] if values else None  # `!ENV [NAME, default]`
+
+
+def _python_name(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    module, _, name = suffix.rpartition(".")
+    if not module.startswith(_TRUSTED_MODULES):
+        raise ValueError(f"mkdocs.yml names Python object '{suffix}', outside {', '.join(_TRUSTED_MODULES)}")
+    return getattr(importlib.import_module(module), name)
+
+
+_TRUSTED_MODULES = ("markdown.", "pymdownx.", "material.")
+_ConfigLoader.add_constructor("!ENV", _env)
+_ConfigLoader.add_constructor("!relative", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/name:", _python_name)
+
+
+def _registered_extensions() -> set[str]:
+    return {entry.name for entry in importlib.metadata.entry_points(group="markdown.extensions")}
 
 
 def _extensions(value: Any) -> SiteMarkdown:
@@ -95,6 +127,10 @@ def _extensions(value: Any) -> SiteMarkdown:
     for name, cfg in items:
         if not isinstance(name, str):
             raise ValueError(f"'{name}' is not a Markdown extension name")
+        if not (name in _registered_extensions() or name.startswith(_TRUSTED_MODULES)):
+            # Loading it means importing a module by that name, maybe one the pull request adds.
+            raise ValueError(f"extension '{name}' is neither installed as a Markdown extension nor part of "
+                             f"{', '.join(_TRUSTED_MODULES)}")
         names.append(name)
         if cfg:
             configs[name] = dict(cfg)

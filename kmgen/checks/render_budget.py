@@ -33,8 +33,14 @@ class RenderTimeout(BaseException):
     Exception` inside an extension can swallow it."""
 
 
+class _Alarm:
+    armed = False  # cleared before the timer is stopped: a late signal then does nothing
+
+
 def _expire(signum: int, frame: FrameType | None) -> None:
-    raise RenderTimeout
+    if _Alarm.armed:
+        _Alarm.armed = False
+        raise RenderTimeout
 
 
 @contextmanager
@@ -47,14 +53,18 @@ def limits(seconds: float) -> Iterator[None]:
     previous: Any = None
     if timed:
         previous = signal.signal(signal.SIGPROF, _expire)
+        _Alarm.armed = True
         signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        if timed:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.signal(signal.SIGPROF, previous)
-        sys.setrecursionlimit(old_limit)
+        try:
+            _Alarm.armed = False
+        finally:  # runs even if the signal lands on the line above
+            if timed:
+                signal.setitimer(signal.ITIMER_PROF, 0)
+                signal.signal(signal.SIGPROF, previous)
+            sys.setrecursionlimit(old_limit)
 
 
 def _depth() -> int:

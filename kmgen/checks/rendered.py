@@ -9,6 +9,7 @@ back to the source line it was written on.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.htmlparser import htmlparser  # type: ignore[attr-defined]
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
+
+from kmgen.checks.markdown_code import CODE_SPAN, COMMENT, FENCE, blank, closes_fence
 
 # Classes of links the extensions write themselves (permalinks, footnote
 # references and returns): they always reach their target.
@@ -128,8 +131,14 @@ def collect(md: markdown.Markdown, collector: _Collector, body: str) -> BodyFact
     heading_set = set(headings)
     ids = tuple(dict.fromkeys(i for i in [*collector.ids, *raw.ids] if i not in heading_set))
     id_where = SourceLines(body)
-    explicit = tuple((id_where.find(i, attribute=True), i) for i in dict.fromkeys([*collector.assigned, *raw.ids]))
-    return BodyFacts(tuple(links), headings, ids, explicit)
+    explicit = [(id_where.find(i, attribute=True), i) for i in dict.fromkeys(collector.assigned)]
+    for anchor in dict.fromkeys(raw.ids):
+        # Raw HTML also holds what extensions stash (highlighted code with line
+        # anchors ...): an id counts as the contributor's only if they wrote it.
+        line = id_where.locate(anchor, attribute=True, in_context=True)
+        if line is not None:
+            explicit.append((line, anchor))
+    return BodyFacts(tuple(links), headings, ids, tuple(explicit))
 
 
 def _flatten(tokens: list[dict[str, Any]]) -> list[str]:
@@ -195,11 +204,22 @@ class SourceLines:
     and reference definitions are rendered away from where they are written)."""
 
     def __init__(self, body: str) -> None:
-        self.text = body
+        # Searched first with code and comments blanked out (same length, so
+        # positions agree): `[x](a.md)` shown in code must not take the line
+        # of the real link further down.
+        self.texts = (_code_blanked(body), body)
         self.starts = [0] + [m.end() for m in re.finditer("\n", body)]
         self.cursor = 0
 
     def find(self, value: str, *, definition: bool = False, attribute: bool = False) -> int:
+        """The line of `value`, or of the body's start when it cannot be found."""
+        line = self.locate(value, definition=definition, attribute=attribute)
+        return 0 if line is None else line
+
+    def locate(self, value: str, *, definition: bool = False, attribute: bool = False,
+               in_context: bool = False) -> int | None:
+        """The line of `value`, preferably where it is written as an address
+        (or an id); `in_context` accepts only that."""
         plain = _written(value)
         if not plain:
             return self._line(self.cursor)
@@ -209,23 +229,34 @@ class SourceLines:
             context = r"(?:#|id\s*=\s*[\"']?)"
         else:
             context = r"(?:\]\(\s*<?|\]:[ \t]*<?|=\s*[\"']?|<|,\s*)"
-        for pattern in (context + plain, plain):
-            regex = re.compile(pattern, re.M)
-            found = regex.search(self.text, self.cursor) or regex.search(self.text)
-            if found:
-                self.cursor = found.end()
-                return self._line(found.start() + len(found.group(0)) - 1)
-        return 0
+        for text in self.texts:
+            for pattern in (context + plain,) if in_context else (context + plain, plain):
+                regex = re.compile(pattern, re.M)
+                found = regex.search(text, self.cursor) or regex.search(text)
+                if found:
+                    self.cursor = found.end()
+                    return self._line(found.end() - 1)
+        return None
 
     def _line(self, position: int) -> int:
-        low, high = 0, len(self.starts) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.starts[middle] <= position:
-                low = middle
-            else:
-                high = middle - 1
-        return low
+        return bisect.bisect_right(self.starts, position) - 1
+
+
+def _code_blanked(body: str) -> str:
+    """`body` with fenced code, code spans and one-line comments turned to spaces."""
+    lines = body.split("\n")
+    fence: tuple[str, int] | None = None
+    for number, line in enumerate(lines):
+        if fence:
+            if closes_fence(*fence, line):
+                fence = None
+            lines[number] = " " * len(line)
+        elif opened := FENCE.match(line):
+            fence = (opened.group(1)[0], len(opened.group(1)))
+            lines[number] = " " * len(line)
+        else:
+            lines[number] = COMMENT.sub(blank, CODE_SPAN.sub(blank, line))
+    return "\n".join(lines)
 
 
 def _written(value: str) -> str:
