@@ -180,3 +180,12 @@ def test_report_coverage_a_folder_or_file(hub: Path, tmp_path: Path, label: str)
     for args, cwd in _ways(hub, label, elsewhere):
         got = _json(run_kmgen("report", "coverage", *args, "--format", "json", cwd=cwd))
         assert got["resources"] == len(wanted), (args, cwd)
+
+
+def test_check_fix_edits_only_the_chosen_pages(make_hub) -> None:
+    synonym = page(extra="audience: [Public servants]\n")
+    root = make_hub({"a.md": synonym, "b.md": synonym})
+    proc = run_kmgen("check", "--fix", "content/a.md", cwd=root.parent)
+    assert "fixed a.md" in proc.stderr and "fixed b.md" not in proc.stderr
+    assert "audience: [civil-servants]" in (root / "a.md").read_text()
+    assert (root / "b.md").read_text() == synonym
