@@ -23,6 +23,8 @@ _FIGURE = re.compile(r"<figure>\s*<img\s+([^>]*?)/?>\s*(?:<figcaption>(.*?)</fig
 _IMG_ATTR = re.compile(r"""(src|alt)\s*=\s*"([^"]*)\"""", re.I)
 _MD_ATTR = re.compile(r"""<(\w+)([^>]*?)\smarkdown\s*=\s*["']?(?:1|block|span)["']?([^>]*)>""", re.I)
 _ANGLE_TARGET = re.compile(r"\]\(<([^>\n]*)>(\s+\"[^\"]*\")?\)")
+_SPACED_TARGET = re.compile(r"\]\(([^()\n\"<> ]+(?: [^()\n\"<> ]+)+\.[A-Za-z0-9]{2,5})\)")
+_FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?", re.M)
 _BROKEN_REF = re.compile(r"(!?)\[([^\]\n]*)\]\((?:broken-reference|file:///[^)\s]*)\)")
 
 
@@ -41,6 +43,9 @@ def convert(text: str, conv: Conversion) -> str:
     text = _markdown_in_html(text, conv)
     text = _count_sub(_ANGLE_TARGET, lambda m: "](" + m.group(1).replace(" ", "%20") + (m.group(2) or "") + ")",
                       text, conv, "angle-bracket link target -> encoded address")
+    text = _count_sub(_SPACED_TARGET, lambda m: "](" + m.group(1).replace(" ", "%20") + ")", text, conv,
+                      "spaces in a link target encoded")
+    text = _unreferenced_footnotes(text, conv)
     return _broken_references(text, conv)
 
 
@@ -98,3 +103,20 @@ def _broken_references(text: str, conv: Conversion) -> str:
         return m.group(2)
 
     return _BROKEN_REF.sub(one, text)
+
+
+def _unreferenced_footnotes(text: str, conv: Conversion) -> str:
+    """A footnote nothing refers to renders with a back-link to nowhere (a strict build
+    fails on it), so its definition becomes a plain paragraph starting with its label."""
+    labels = set(_FOOTNOTE_DEF.findall(text))
+    if not labels:
+        return text
+    used = {label for label in labels if re.search(rf"\[\^{re.escape(label)}\](?!:)", text)}
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) in used:
+            return m.group(0)
+        conv.changes["footnote nobody refers to -> paragraph"] += 1
+        return f"\\[{m.group(1)}\\] "
+
+    return _FOOTNOTE_DEF.sub(one, text)

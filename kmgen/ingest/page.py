@@ -208,6 +208,10 @@ class FieldMapper:
             if not isinstance(term, str):
                 continue
             wanted = self.mapping.vocabulary.get(term, term)
+            if term in self.mapping.vocabulary and wanted in self.taxonomy.concepts:
+                if wanted not in concepts:  # the mapping names the concept by id: no guessing
+                    concepts.append(wanted)
+                continue
             matches = self.taxonomy.resolve(wanted)
             if not matches and wanted.endswith("s"):  # sites name sections in the plural
                 matches = self.taxonomy.resolve(wanted[:-1])

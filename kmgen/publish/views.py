@@ -96,6 +96,27 @@ class ResourceView:
     related: tuple[Link, ...]
     today: str
     kind: str = "resource"
+    imported: Imported | None = None  # provenance of a page `kmgen ingest` brought in
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Where an ingested page came from, and whether anyone here has reviewed it yet."""
+
+    source: Markup  # the generator, e.g. "gitbook"
+    source_url: str  # https only, else ""
+    path: Markup
+    attribution: Markup
+    reviewed: bool
+
+
+def imported(doc: Document) -> Imported | None:
+    record = doc.get(schema.IMPORTED)
+    if not isinstance(record, dict):
+        return None
+    url = str(record.get("source_url") or "")
+    return Imported(text(record.get("from")), url if url.startswith("https://") else "", text(record.get("path")),
+                    text(record.get("attribution")), not schema.unreviewed_import(doc))
 
 
 def type_label(type_id: Any) -> Markup:
@@ -175,4 +196,5 @@ def resource(site: Site, doc: Document) -> ResourceView:
         adapted_by=tuple(lineage_link(site, e, e.page) for e in site.lineage.adapted_by(doc.path)),
         related=related(site, doc.path),
         today=site.settings.today.isoformat(),
+        imported=imported(doc),
     )

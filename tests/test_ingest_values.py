@@ -1,0 +1,73 @@
+"""Foreign front matter: framing tolerated, values normalised, hostile YAML refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+
+from kmgen.ingest import values
+from kmgen.ingest.frontmatter import ForeignFrontMatterError, split
+
+
+@pytest.mark.parametrize(("written", "iso"), [
+    ("2017-07-08 3:46:23 -0400", "2017-07-08T03:46:23-04:00"),
+    ("2016-02-03 10:58:53 -0400", "2016-02-03T10:58:53-04:00"),
+    ("2022-07-05T14:30:00.000Z", "2022-07-05T14:30:00Z"),
+    ("2023-06-29T09:04:40", "2023-06-29T09:04:40"),
+    ("2021-08-05", "2021-08-05"),
+    ("2019-1-8", "2019-01-08"),
+    ("March 4, 2020", "2020-03-04"),
+    ("2020-02-30", None),
+    ("soon", None),
+])
+def test_dates_in_the_shapes_real_sites_write(written: str, iso: str | None) -> None:
+    assert values.iso_date(written) == iso
+
+
+def test_unquoted_yaml_datetimes_keep_their_zone() -> None:
+    loaded = yaml.safe_load("date: 2019-01-08T14:00:00.000Z\nday: 2021-08-05\n")
+    notes: list[str] = []
+    assert values.normalise("date", loaded["date"], notes) == "2019-01-08T14:00:00+00:00"
+    assert values.normalise("day", loaded["day"], notes) == "2021-08-05"
+    assert isinstance(loaded["day"], dt.date) and notes
+
+
+def test_entities_lists_nulls_and_numbers() -> None:
+    notes: list[str] = []
+    assert values.normalise("title", " A&#47;B &amp; C ", notes) == "A/B & C"
+    assert values.normalise("tags", "a, b ,c", notes) == ["a", "b", "c"]
+    assert values.normalise("questions", ["#infra", None], notes) == ["#infra"]
+    assert values.normalise("weight", "1,200", notes) == 1200
+    assert values.normalise("title", "Hello, world", notes) == "Hello, world"  # not a list key
+    assert any("null" in n for n in notes) and any("thousands" in n for n in notes)
+    assert values.plain_text("<p>The <em>first</em>&nbsp;post.</p>") == "The first post."
+
+
+@pytest.mark.parametrize(("data", "title", "note"), [
+    (b"\xef\xbb\xbf---\ntitle: BOM\n---\nbody\n", "BOM", "byte-order mark removed"),
+    (b"---\r\ntitle: CRLF\r\n---\r\nbody\r\n", "CRLF", "CRLF line endings read as LF"),
+    (b"\n\n---\ntitle: Late\n---\nbody\n", "Late", "blank lines before the front matter ignored"),
+    (b"---\ntitle: Dots\n...\nbody\n", "Dots", "front matter closed with '...'"),
+    (b"---\ntitle: End\n---", "End", None),
+    (b"+++\ntitle = 'TOML'\n+++\nbody\n", "TOML", None),
+    (b'{\n"title": "JSON"\n}\nbody\n', "JSON", None),
+])
+def test_front_matter_framing_real_repositories_use(data: bytes, title: str, note: str | None) -> None:
+    page = split(data)
+    assert page.fields["title"] == title
+    if note:
+        assert note in page.notes
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"---\na: &x [1]\nb: *x\n---\n", "aliases"),
+    (b"---\na: !!python/object:os.system x\n---\n", "tag"),
+    (b"---\ntitle: never closed\n", "never closed"),
+    (b"---\n- a list\n---\n", "not a set of fields"),
+    (b"\xff\xfe", "UTF-8"),
+])
+def test_untrusted_front_matter_is_refused_with_a_reason(data: bytes, message: str) -> None:
+    with pytest.raises(ForeignFrontMatterError, match=message):
+        split(data)
