@@ -33,6 +33,10 @@ def convert(body: str) -> tuple[str, templates.Conversion]:
     ("wo\u200brd and 👩\u200d💻", "word and 👩\u200d💻"),
     ("#Heading\n#hashtag", "# Heading\n#hashtag"),
     ("## Title {#title}", "## Title { #title }"),
+    ("forbid \\<script> tags", "forbid &lt;script> tags"),
+    ("Use <script>alert(1)</script> here", "Use &lt;script>alert(1)&lt;/script> here"),
+    ('<iframe width="5" src="https://www.youtube.com/embed/x" title="A talk"></iframe>',
+     "[A talk](https://www.youtube.com/embed/x)"),
 ])
 def test_each_construct_is_converted(source: str, expected: str) -> None:
     out, _conv = convert(source)

@@ -24,11 +24,23 @@ _IMG_ATTR = re.compile(r"""(src|alt)\s*=\s*"([^"]*)\"""", re.I)
 _MD_ATTR = re.compile(r"""<(\w+)([^>]*?)\smarkdown\s*=\s*["']?(?:1|block|span)["']?([^>]*)>""", re.I)
 _ANGLE_TARGET = re.compile(r"\]\(<([^>\n]*)>(\s+\"[^\"]*\")?\)")
 _SPACED_TARGET = re.compile(r"\]\(([^()\n\"<> ]+(?: [^()\n\"<> ]+)+\.[A-Za-z0-9]{2,5})\)")
+_ESCAPED_LT = re.compile(r"\\<")
+_IFRAME = re.compile(r"""<iframe\b[^>]*?\ssrc=["'](https?://[^"']+)["'](?:[^>]*?\stitle=["']([^"']*)["'])?[^>]*>"""
+                     r"\s*</iframe>", re.I)
+# Tags whose content an HTML parser reads as raw text to the closing tag: left in prose they
+# would hide the rest of the page (and the sanitiser drops them anyway).
+_RAW_TEXT_TAG = re.compile(r"<(?=/?(?:script|style|textarea|title|xmp|noscript|plaintext|iframe)\b)", re.I)
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?", re.M)
 _BROKEN_REF = re.compile(r"(!?)\[([^\]\n]*)\]\((?:broken-reference|file:///[^)\s]*)\)")
 
 
 def convert(text: str, conv: Conversion) -> str:
+    # CommonMark reads `\<` as a literal '<'; Python-Markdown leaves a raw tag that could
+    # swallow the rest of the page (`\<script>` in prose about XSS).
+    text = _count_sub(_ESCAPED_LT, "&lt;", text, conv, "escaped '<' written as &lt;")
+    text = _count_sub(_IFRAME, lambda m: f"[{m.group(2) or 'Embedded content'}]({m.group(1)})", text, conv,
+                      "iframe -> link")
+    text = _count_sub(_RAW_TEXT_TAG, "&lt;", text, conv, "script/style tag in prose shown as text")
     text = _count_sub(_ENCODED_SPACE, " ", text, conv, "encoded space (&#x20;) -> space")
     text = re.sub(r"[ \t]+$", "", text, flags=re.M) if conv.changes["encoded space (&#x20;) -> space"] else text
     text = _count_sub(_ZERO_WIDTH_ALWAYS, "", text, conv, "zero-width character removed")

@@ -27,6 +27,7 @@ from kmgen.taxonomy import Taxonomy
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T]], Iterable[T]]
+SUGGESTED_TERMS = 25
 NOT_MARKDOWN = "not a page (not Markdown, not an image or PDF)"
 _TEMPLATE_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_templates", "_plugins",
                             "layouts", "archetypes", "themes", "partials", "_partials"})
@@ -265,9 +266,11 @@ def _links_and_terms(report: IngestReport, links: LinkReport, pending: list[Pend
             entry["count"] += 1
             if key not in entry["keys"]:
                 entry["keys"].append(key)
-    for term, entry in counts.items():
-        entry["suggestions"] = [f"{c.id} ({c.label})" for c in taxonomy.suggest(term)]
-    report.unmapped_terms = dict(sorted(counts.items(), key=lambda kv: -kv[1]["count"]))
+    ranked = dict(sorted(counts.items(), key=lambda kv: (-kv[1]["count"], kv[0])))
+    # Suggestions cost a pass over every label; the most used terms are the ones worth mapping first.
+    for term in list(ranked)[:SUGGESTED_TERMS]:
+        ranked[term]["suggestions"] = [f"{c.id} ({c.label})" for c in taxonomy.suggest(term)]
+    report.unmapped_terms = ranked
 
 
 def _orphans(tree: SourceTree, pending: list[Pending]) -> list[str]:
