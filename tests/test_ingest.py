@@ -395,3 +395,21 @@ def test_aliases_and_redirect_stubs_become_redirect_maps(tmp_path: Path, hub: Pa
     assert report["redirect_maps"] == {"handbook/moved.md": "handbook/tools/zoom.md",
                                        "handbook/slack.md": "handbook/tools/slack.md",
                                        "handbook/zoom.md": "handbook/tools/zoom.md"}
+
+
+def test_site_root_path_separates_this_site_from_others_on_the_host(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "manual", {
+        "_config.yml": "baseurl: /service-manual\n",
+        "_pages/a.md": ("---\ntitle: A\n---\nSee [B](/service-manual/b.html), [gov](/government/x), "
+                        "[local](file:///C:/docs/x.docx), [pdf](/service-manual/files/x.pdf) and "
+                        "[gone](/service-manual/nowhere/).\n"),
+        "_pages/b.md": "---\ntitle: B\n---\nText.\n",
+    })
+    _code, report = ingest(source, hub / "m", "--site-root", "/service-manual")
+    doc, _ = load_document(hub, "m/a.md")
+    assert doc is not None and doc.body.strip() == "See [B](b.md), gov, local, pdf and gone."
+    classes = {(u["class"], u["target"]) for u in report["unresolved_links"]}
+    assert classes == {("to another site on the same host", "/government/x"),
+                       ("broken upstream", "file:///C:/docs/x.docx"),
+                       ("missing asset", "/service-manual/files/x.pdf"),
+                       ("broken", "/service-manual/nowhere/")}

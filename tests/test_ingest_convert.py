@@ -61,3 +61,10 @@ def test_code_is_left_exactly_as_written() -> None:
     body = "```\n{% hint %}\n{{ x }}\n```\n\nUse `{{ y }}` and {{< note >}}n{{< /note >}}"
     out, _conv = convert(body)
     assert out.startswith("```\n{% hint %}\n{{ x }}\n```") and "`{{ y }}`" in out and "!!! note" in out
+
+
+def test_each_heading_id_is_converted_once() -> None:
+    out, conv = convert('## A <a href="#a" id="a"></a>\n\n## B{#b}\n\n## C {: #c}\n\n## D { #d }\n')
+    assert out == "## A { #a }\n\n## B { #b }\n\n## C { #c }\n\n## D { #d }\n"
+    assert conv.changes["gitbook heading anchor -> heading id"] == 1
+    assert conv.changes["heading {#id} -> attribute list"] == 2

@@ -13,7 +13,7 @@ from kmgen.ingest.templates import Conversion
 
 _IAL_LINE = re.compile(r"^[ \t]*\{:\s*([^}\n]*)\}[ \t]*$", re.M)
 _IAL_TRAILING = re.compile(r"[ \t]*\{:\s*([.#][^}\n]*)\}[ \t]*$", re.M)
-_HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t]+.*?)[ \t]*\{:?[ \t]*#([\w:.-]+)[ \t]*\}[ \t]*$", re.M)
+_HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t]+.*?)[ \t]*\{(?::[ \t]*)?#([\w:.-]+)[ \t]*\}[ \t]*$", re.M)
 _GITBOOK_ANCHOR = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*<a href=\"#([^\"]+)\" id=\"\2\"></a>[ \t]*$", re.M)
 _TIGHT_HEADING = re.compile(r"^(#{1,6})(?=[A-Z\u00c0-\u00de])", re.M)
 _ENCODED_SPACE = re.compile(r"&#(?:x0*20|0*32|x0*9|0*9);", re.I)
@@ -31,7 +31,7 @@ _IFRAME = re.compile(r"""<iframe\b[^>]*?\ssrc=["'](https?://[^"']+)["'](?:[^>]*?
 # would hide the rest of the page (and the sanitiser drops them anyway).
 _RAW_TEXT_TAG = re.compile(r"<(?=/?(?:script|style|textarea|title|xmp|noscript|plaintext|iframe)\b)", re.I)
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?", re.M)
-_BROKEN_REF = re.compile(r"(!?)\[([^\]\n]*)\]\((?:broken-reference|file:///[^)\s]*)\)")
+_BROKEN_REF = re.compile(r"(!?)\[([^\]\n]*)\]\((broken-reference|file:///[^)\s]*)\)")
 
 
 def convert(text: str, conv: Conversion) -> str:
@@ -111,7 +111,7 @@ def _matching_close(text: str, tag: str, start: int) -> int | None:
 def _broken_references(text: str, conv: Conversion) -> str:
     def one(m: re.Match[str]) -> str:
         conv.changes["link broken upstream -> text"] += 1
-        conv.broken_upstream.append(m.group(0))
+        conv.broken_upstream.append(m.group(3))
         return m.group(2)
 
     return _BROKEN_REF.sub(one, text)

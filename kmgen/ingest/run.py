@@ -189,6 +189,8 @@ def _read(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, rel: str, repo
         outcome.outcome, outcome.rule = SKIPPED, rule
         report.add(outcome)
         return None
+    if rule:
+        outcome.notes.append(f"publish-state rule '{rule}' applies; the mapping says: {mapping.rules.get(rule)}")
     masked = mask(source.body)
     conv = templates.Conversion()
     body = markup.convert(templates.convert(masked, conv), conv)
