@@ -71,3 +71,25 @@ def test_front_matter_framing_real_repositories_use(data: bytes, title: str, not
 def test_untrusted_front_matter_is_refused_with_a_reason(data: bytes, message: str) -> None:
     with pytest.raises(ForeignFrontMatterError, match=message):
         split(data)
+
+
+@pytest.mark.parametrize(("files", "fmt", "why"), [
+    (["hugo.toml", "content/a.md"], "hugo", "hugo.toml"),
+    (["config.yaml", "content/a.md"], "hugo", "config.yaml"),
+    (["_config.yml", "a.md"], "jekyll", "_config.yml"),
+    ([".eleventy.js", "src/a.md"], "eleventy", ".eleventy.js"),
+    (["eleventy.config.mjs", "a.md"], "eleventy", "eleventy.config.mjs"),
+    ([".gitbook.yaml", "a.md"], "gitbook", ".gitbook.yaml"),
+    (["SUMMARY.md", "a.md"], "gitbook", "SUMMARY.md"),
+    (["a.md", "b/c.md"], "markdown", "no generator configuration"),
+])
+def test_format_detected_from_the_tree_with_the_reason(tmp_path, files: list[str], fmt: str, why: str) -> None:
+    from kmgen.ingest.sourcetree import open_tree
+
+    for rel in files:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("# x\n")
+    tree = open_tree(tmp_path)
+    assert tree.format == fmt and why in tree.why
+    if fmt == "eleventy" and files[1].startswith("src/"):
+        assert tree.page_root == "src"
