@@ -93,3 +93,19 @@ def test_format_detected_from_the_tree_with_the_reason(tmp_path, files: list[str
     assert tree.format == fmt and why in tree.why
     if fmt == "eleventy" and files[1].startswith("src/"):
         assert tree.page_root == "src"
+
+
+@pytest.mark.parametrize("fmt", ["hugo", "jekyll", "eleventy", "gitbook"])
+def test_sample_mapping_files_load_and_name_real_concepts(fmt: str) -> None:
+    from pathlib import Path
+
+    from kmgen import schema
+    from kmgen.ingest.mapping import load_mapping
+    from kmgen.taxonomy import load_taxonomy
+
+    repo = Path(__file__).resolve().parent.parent
+    mapping = load_mapping(repo / "docs" / "ingest" / f"{fmt}.yml", fmt, (*schema.TYPES, schema.PAGE_TYPE))
+    taxonomy, _ = load_taxonomy(repo / "content")
+    assert all(concept in taxonomy.concepts for concept in mapping.vocabulary.values())
+    assert all(type_id in schema.TYPES and not schema.TYPES[type_id].required
+               for type_id in [mapping.default_type, *(t for _glob, t in mapping.types_by_path)])
