@@ -366,3 +366,50 @@ def test_title_only_pages_are_empty_stubs_and_wrapped_link_text_is_rewritten(tmp
     assert report["skipped_by_rule"]["empty-body (metadata-only, link-out or author stub)"] == 1
     doc, _ = load_document(hub, "book/a/b.md")
     assert doc is not None and "[privacy\nguidance](c.md)" in doc.body and "and A." in doc.body
+
+
+def test_link_target_with_spaces_is_resolved_as_one_address(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "site", {
+        "_config.yml": "title: T\n",
+        "_pages/leave.md": "---\ntitle: Leave\n---\nSee ![the form]({{site.baseurl}}/images/Leave form.png).\n",
+        "images/Leave form.png": b"\x89PNG\r\n\x1a\n",
+    })
+    _code, report = ingest(source, hub / "hb")
+    doc, _ = load_document(hub, "hb/leave.md")
+    assert doc is not None and "![the form](images/Leave-form.png)" in doc.body
+    assert (hub / "hb/images/Leave-form.png").is_file() and report["links"]["asset copied"] == 1
+
+
+def test_unreferenced_footnote_becomes_a_paragraph(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "notes", {
+        "a.md": "# A\n\nText with a note.[^1]\n\n[^1]: Used.\n\n[^15]: Never referenced.\n",
+    })
+    ingest(source, hub / "n", "--from", "markdown")
+    doc, _ = load_document(hub, "n/a.md")
+    assert doc is not None and "[^1]: Used." in doc.body and "\\[15\\] Never referenced." in doc.body
+
+
+def test_aliases_and_redirect_stubs_become_redirect_maps(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "handbook", JEKYLL)
+    _code, report = ingest(source, hub / "handbook")
+    assert report["redirect_maps"] == {"handbook/moved.md": "handbook/tools/zoom.md",
+                                       "handbook/slack.md": "handbook/tools/slack.md",
+                                       "handbook/zoom.md": "handbook/tools/zoom.md"}
+
+
+def test_site_root_path_separates_this_site_from_others_on_the_host(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "manual", {
+        "_config.yml": "baseurl: /service-manual\n",
+        "_pages/a.md": ("---\ntitle: A\n---\nSee [B](/service-manual/b.html), [gov](/government/x), "
+                        "[local](file:///C:/docs/x.docx), [pdf](/service-manual/files/x.pdf) and "
+                        "[gone](/service-manual/nowhere/).\n"),
+        "_pages/b.md": "---\ntitle: B\n---\nText.\n",
+    })
+    _code, report = ingest(source, hub / "m", "--site-root", "/service-manual")
+    doc, _ = load_document(hub, "m/a.md")
+    assert doc is not None and doc.body.strip() == "See [B](b.md), gov, local, pdf and gone."
+    classes = {(u["class"], u["target"]) for u in report["unresolved_links"]}
+    assert classes == {("to another site on the same host", "/government/x"),
+                       ("broken upstream", "file:///C:/docs/x.docx"),
+                       ("missing asset", "/service-manual/files/x.pdf"),
+                       ("broken", "/service-manual/nowhere/")}

@@ -13,7 +13,7 @@ from kmgen.ingest.templates import Conversion
 
 _IAL_LINE = re.compile(r"^[ \t]*\{:\s*([^}\n]*)\}[ \t]*$", re.M)
 _IAL_TRAILING = re.compile(r"[ \t]*\{:\s*([.#][^}\n]*)\}[ \t]*$", re.M)
-_HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t]+.*?)[ \t]*\{:?[ \t]*#([\w:.-]+)[ \t]*\}[ \t]*$", re.M)
+_HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t]+.*?)[ \t]*\{(?::[ \t]*)?#([\w:.-]+)[ \t]*\}[ \t]*$", re.M)
 _GITBOOK_ANCHOR = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*<a href=\"#([^\"]+)\" id=\"\2\"></a>[ \t]*$", re.M)
 _TIGHT_HEADING = re.compile(r"^(#{1,6})(?=[A-Z\u00c0-\u00de])", re.M)
 _ENCODED_SPACE = re.compile(r"&#(?:x0*20|0*32|x0*9|0*9);", re.I)
@@ -23,10 +23,24 @@ _FIGURE = re.compile(r"<figure>\s*<img\s+([^>]*?)/?>\s*(?:<figcaption>(.*?)</fig
 _IMG_ATTR = re.compile(r"""(src|alt)\s*=\s*"([^"]*)\"""", re.I)
 _MD_ATTR = re.compile(r"""<(\w+)([^>]*?)\smarkdown\s*=\s*["']?(?:1|block|span)["']?([^>]*)>""", re.I)
 _ANGLE_TARGET = re.compile(r"\]\(<([^>\n]*)>(\s+\"[^\"]*\")?\)")
-_BROKEN_REF = re.compile(r"(!?)\[([^\]\n]*)\]\((?:broken-reference|file:///[^)\s]*)\)")
+_SPACED_TARGET = re.compile(r"\]\(([^()\n\"<> ]+(?: [^()\n\"<> ]+)+\.[A-Za-z0-9]{2,5})\)")
+_ESCAPED_LT = re.compile(r"\\<")
+_IFRAME = re.compile(r"""<iframe\b[^>]*?\ssrc=["'](https?://[^"']+)["'](?:[^>]*?\stitle=["']([^"']*)["'])?[^>]*>"""
+                     r"\s*</iframe>", re.I)
+# Tags whose content an HTML parser reads as raw text to the closing tag: left in prose they
+# would hide the rest of the page (and the sanitiser drops them anyway).
+_RAW_TEXT_TAG = re.compile(r"<(?=/?(?:script|style|textarea|title|xmp|noscript|plaintext|iframe)\b)", re.I)
+_FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?", re.M)
+_BROKEN_REF = re.compile(r"(!?)\[([^\]\n]*)\]\((broken-reference|file:///[^)\s]*)\)")
 
 
 def convert(text: str, conv: Conversion) -> str:
+    # CommonMark reads `\<` as a literal '<'; Python-Markdown leaves a raw tag that could
+    # swallow the rest of the page (`\<script>` in prose about XSS).
+    text = _count_sub(_ESCAPED_LT, "&lt;", text, conv, "escaped '<' written as &lt;")
+    text = _count_sub(_IFRAME, lambda m: f"[{m.group(2) or 'Embedded content'}]({m.group(1)})", text, conv,
+                      "iframe -> link")
+    text = _count_sub(_RAW_TEXT_TAG, "&lt;", text, conv, "script/style tag in prose shown as text")
     text = _count_sub(_ENCODED_SPACE, " ", text, conv, "encoded space (&#x20;) -> space")
     text = re.sub(r"[ \t]+$", "", text, flags=re.M) if conv.changes["encoded space (&#x20;) -> space"] else text
     text = _count_sub(_ZERO_WIDTH_ALWAYS, "", text, conv, "zero-width character removed")
@@ -41,6 +55,9 @@ def convert(text: str, conv: Conversion) -> str:
     text = _markdown_in_html(text, conv)
     text = _count_sub(_ANGLE_TARGET, lambda m: "](" + m.group(1).replace(" ", "%20") + (m.group(2) or "") + ")",
                       text, conv, "angle-bracket link target -> encoded address")
+    text = _count_sub(_SPACED_TARGET, lambda m: "](" + m.group(1).replace(" ", "%20") + ")", text, conv,
+                      "spaces in a link target encoded")
+    text = _unreferenced_footnotes(text, conv)
     return _broken_references(text, conv)
 
 
@@ -94,7 +111,24 @@ def _matching_close(text: str, tag: str, start: int) -> int | None:
 def _broken_references(text: str, conv: Conversion) -> str:
     def one(m: re.Match[str]) -> str:
         conv.changes["link broken upstream -> text"] += 1
-        conv.broken_upstream.append(m.group(0))
+        conv.broken_upstream.append(m.group(3))
         return m.group(2)
 
     return _BROKEN_REF.sub(one, text)
+
+
+def _unreferenced_footnotes(text: str, conv: Conversion) -> str:
+    """A footnote nothing refers to renders with a back-link to nowhere (a strict build
+    fails on it), so its definition becomes a plain paragraph starting with its label."""
+    labels = set(_FOOTNOTE_DEF.findall(text))
+    if not labels:
+        return text
+    used = {label for label in labels if re.search(rf"\[\^{re.escape(label)}\](?!:)", text)}
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) in used:
+            return m.group(0)
+        conv.changes["footnote nobody refers to -> paragraph"] += 1
+        return f"\\[{m.group(1)}\\] "
+
+    return _FOOTNOTE_DEF.sub(one, text)

@@ -55,7 +55,8 @@ def publish_rule(fields: dict[str, Any], body: str, mapping: Mapping, today: dt.
         return "output-format-stub"
     if any(lookup(fields, k) is True for k in mapping.search_excluded_keys):
         return "search-excluded"
-    if fields.get("weight") == 0 and fields.get("hidden") is True:
+    build = fields.get("_build") if isinstance(fields.get("_build"), dict) else {}
+    if fields.get("hidden") is True or fields.get("nav_exclude") is True or (build or {}).get("list") == "never":
         return "hidden"
     return None
 
@@ -208,6 +209,10 @@ class FieldMapper:
             if not isinstance(term, str):
                 continue
             wanted = self.mapping.vocabulary.get(term, term)
+            if term in self.mapping.vocabulary and wanted in self.taxonomy.concepts:
+                if wanted not in concepts:  # the mapping names the concept by id: no guessing
+                    concepts.append(wanted)
+                continue
             matches = self.taxonomy.resolve(wanted)
             if not matches and wanted.endswith("s"):  # sites name sections in the plural
                 matches = self.taxonomy.resolve(wanted[:-1])

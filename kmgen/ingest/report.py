@@ -40,7 +40,8 @@ class IngestReport:
     links: Counter[str] = field(default_factory=Counter)
     unresolved_links: list[dict[str, str]] = field(default_factory=list)
     unmapped_terms: dict[str, dict[str, Any]] = field(default_factory=dict)
-    redirects: list[dict[str, str]] = field(default_factory=list)
+    redirects: list[dict[str, str]] = field(default_factory=list)  # redirect stubs: old address -> target
+    redirect_maps: dict[str, str] = field(default_factory=dict)  # mkdocs-redirects entries
     orphans: list[str] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -72,7 +73,8 @@ class IngestReport:
             "placeholders": sum(len(f.placeholders) for f in self.files),
             "residue_left": self.residue_left,
             "links": dict(self.links.most_common()), "unresolved_links": self.unresolved_links,
-            "unmapped_terms": self.unmapped_terms, "redirects": self.redirects, "orphans": self.orphans,
+            "unmapped_terms": self.unmapped_terms, "redirects": self.redirects,
+            "redirect_maps": self.redirect_maps, "orphans": self.orphans,
             "conflicts": self.conflicts, "warnings": self.warnings,
             "files": [asdict(f) for f in self.files],
         }
@@ -108,8 +110,9 @@ class IngestReport:
             if items:
                 out.append(f"{title}: {len(items)}")
                 out.extend(f"  {item}" for item in items[:_SHOWN])
-        if self.redirects:
-            out.append(f"{len(self.redirects)} redirects recorded (old address -> page) in the JSON report")
+        if self.redirect_maps:
+            out.append(f"{len(self.redirect_maps)} old addresses can redirect to their pages: the JSON report's "
+                       "redirect_maps is ready for the mkdocs-redirects plugin")
         return "\n".join(out)
 
 

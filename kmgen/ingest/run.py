@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from kmgen.ingest import anchors, frontmatter, markup, naming, page, templates
-from kmgen.ingest.links import BROKEN_UPSTREAM, LinkReport, SiteMap, rewrite
+from kmgen.ingest.links import BROKEN_UPSTREAM, LinkReport, SiteMap, rewrite, site_key
 from kmgen.ingest.mapping import Mapping
 from kmgen.ingest.masking import Masked, mask
 from kmgen.ingest.output import Output, render, scrub_residue, write_all
@@ -27,6 +27,7 @@ from kmgen.taxonomy import Taxonomy
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T]], Iterable[T]]
+SUGGESTED_TERMS = 25
 NOT_MARKDOWN = "not a page (not Markdown, not an image or PDF)"
 _TEMPLATE_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_templates", "_plugins",
                             "layouts", "archetypes", "themes", "partials", "_partials"})
@@ -89,6 +90,7 @@ def ingest(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, options: Opti
     report.files.extend(assets.values())
     _links_and_terms(report, links, pending, taxonomy)
     report.orphans = _orphans(tree, pending)
+    _redirect_maps(report, pending, site, options.collection)
     written = anchors.fix([o for o in outputs if o is not None], links.counts)
     write_all(written, assets, tree, options, report)
     check_totals(report, len(tree.files))
@@ -187,6 +189,8 @@ def _read(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, rel: str, repo
         outcome.outcome, outcome.rule = SKIPPED, rule
         report.add(outcome)
         return None
+    if rule:
+        outcome.notes.append(f"publish-state rule '{rule}' applies; the mapping says: {mapping.rules.get(rule)}")
     masked = mask(source.body)
     conv = templates.Conversion()
     body = markup.convert(templates.convert(masked, conv), conv)
@@ -264,9 +268,11 @@ def _links_and_terms(report: IngestReport, links: LinkReport, pending: list[Pend
             entry["count"] += 1
             if key not in entry["keys"]:
                 entry["keys"].append(key)
-    for term, entry in counts.items():
-        entry["suggestions"] = [f"{c.id} ({c.label})" for c in taxonomy.suggest(term)]
-    report.unmapped_terms = dict(sorted(counts.items(), key=lambda kv: -kv[1]["count"]))
+    ranked = dict(sorted(counts.items(), key=lambda kv: (-kv[1]["count"], kv[0])))
+    # Suggestions cost a pass over every label; the most used terms are the ones worth mapping first.
+    for term in list(ranked)[:SUGGESTED_TERMS]:
+        ranked[term]["suggestions"] = [f"{c.id} ({c.label})" for c in taxonomy.suggest(term)]
+    report.unmapped_terms = ranked
 
 
 def _orphans(tree: SourceTree, pending: list[Pending]) -> list[str]:
@@ -277,3 +283,27 @@ def _orphans(tree: SourceTree, pending: list[Pending]) -> list[str]:
     base = PurePosixPath(summary).parent
     listed = {str(base / t.split("#")[0]).lstrip("./") for t in re.findall(r"\]\(<?([^)>]+?)>?\)", text)}
     return sorted(p.rel for p in pending if p.rel not in listed and p.outcome.outcome == INGESTED)
+
+
+def _redirect_maps(report: IngestReport, pending: list[Pending], site: SiteMap, collection: str) -> None:
+    """Old addresses as mkdocs-redirects `redirect_maps` entries (paths relative to the content
+    folder): aliases of ingested pages, and redirect stubs whose target was ingested or is a web address."""
+    maps: dict[str, str] = {}
+
+    def old_page(url: str) -> str | None:
+        path = url.split("#", 1)[0].split("?", 1)[0].strip("/")
+        return f"{collection}/{path}.md" if path and not re.search(r"[\s\"'<>]", path) else None
+
+    for item in pending:
+        for alias in item.fields.redirects:
+            key = old_page(alias)
+            if key:
+                maps.setdefault(key, f"{collection}/{site.dest[item.rel]}")
+    for entry in report.redirects:
+        key, target = old_page(entry["from"]), entry["to"]
+        rel = site.pages_by_url.get(site_key(target))
+        if key and rel in site.dest:
+            maps.setdefault(key, f"{collection}/{site.dest[rel]}")
+        elif key and target.startswith(("https://", "http://")):
+            maps.setdefault(key, target)
+    report.redirect_maps = dict(sorted(maps.items()))

@@ -102,6 +102,27 @@ class ResourceView:
     translation: versions.TranslationView | None = None
     topics: reader_topics.Topics | None = None
     type_label: Markup = Markup("")  # the type's label in the page's language
+    imported: Imported | None = None  # provenance of a page `kmgen ingest` brought in
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Where an ingested page came from, and whether anyone here has reviewed it yet."""
+
+    source: Markup  # the generator, e.g. "gitbook"
+    source_url: str  # https only, else ""
+    path: Markup
+    attribution: Markup
+    reviewed: bool
+
+
+def imported(doc: Document) -> Imported | None:
+    record = doc.get(schema.IMPORTED)
+    if not isinstance(record, dict):
+        return None
+    url = str(record.get("source_url") or "")
+    return Imported(text(record.get("from")), url if url.startswith("https://") else "", text(record.get("path")),
+                    text(record.get("attribution")), not schema.unreviewed_import(doc))
 
 
 def type_label(type_id: Any) -> Markup:
@@ -193,4 +214,5 @@ def resource(site: Site, doc: Document) -> ResourceView:
         translation=translation,
         topics=reader_topics.topics(site, doc, lang),
         type_label=reader_topics.type_label(site, doc, lang),
+        imported=imported(doc),
     )
