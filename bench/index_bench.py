@@ -8,15 +8,22 @@ regions and countries). A tiny vocabulary would make every query match most
 pages and the figures meaningless.
 
 Prints figures; asserts nothing (machines are shared and noisy).
-Usage: .venv/bin/python bench/index_bench.py [--sizes 1000,10000] [--queries 200]
+Search figures: plain words, phrases, mixed syntax, a facet filter, counts over every
+facet, and `kmgen search` end to end (a process per query).
+
+Usage: .venv/bin/python bench/index_bench.py [--sizes 1000,10000] [--queries 100] [--dump results.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -101,9 +108,13 @@ def write_hub(root: Path, pages: int, seed: int = 7) -> list[str]:
     return vocab
 
 
+CPU: list[float] = [0.0]  # CPU seconds of the last `timed` call: on a shared machine, wall time lies
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     value = fn()
+    CPU[0] = time.process_time() - cpu
     return time.perf_counter() - start, value
 
 
@@ -119,54 +130,103 @@ def query_set(rng: random.Random, vocab: list[str], n: int) -> list[str]:
     return [rng.choice(makers)() for _ in range(n)]
 
 
-def latency(ix: Any, queries: list[str], counts: bool) -> tuple[float, float]:
+def latency(ix: Any, queries: list[str], counts: bool = False, filters: list[list[Any]] | None = None,
+            taxonomy: Any = None) -> tuple[float, float]:
+    """(median, p95) in ms of CPU time per query (wall time on a shared machine measures the neighbours)."""
     runs = []
-    for q in queries:
-        t, _ = timed(lambda q=q: search.search(ix, q, limit=10, counts=counts))
-        runs.append(t)
+    for n, q in enumerate(queries):
+        given = filters[n] if filters else []
+        timed(lambda q=q, given=given: search.search(ix, q, given, limit=10, counts=counts, taxonomy=taxonomy))
+        runs.append(CPU[0])
     runs.sort()
-    return statistics.median(runs) * 1000, runs[int(len(runs) * 0.95) - 1] * 1000
+    return statistics.median(runs) * 1000, runs[max(0, int(len(runs) * 0.95) - 1)] * 1000
 
 
 def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def bench(pages: int, queries: int) -> None:
+def query_kinds(rng: random.Random, vocab: list[str], n: int) -> dict[str, list[str]]:
+    mid = vocab[200:6000]
+    return {
+        "plain": [rng.choice(mid) if i % 2 else f"{rng.choice(mid)} {rng.choice(mid)}" for i in range(n)],
+        "phrase": [f'"{rng.choice(vocab[:400])} {rng.choice(vocab[:400])}"' for _ in range(n)],
+        "mixed": query_set(rng, vocab, n),
+    }
+
+
+def search_figures(ix: Any, content: Path, index_dir: Path, vocab: list[str], queries: int,
+                   dump: Path | None) -> None:
+    from kmgen.taxonomy import load_taxonomy
+
+    taxonomy, _ = load_taxonomy(content)
+    rng = random.Random(3)
+    kinds = query_kinds(rng, vocab, queries)
+    search.search(ix, kinds["plain"][0])  # warm the reader
+    for name, qs in kinds.items():
+        med, p95 = latency(ix, qs)
+        print(f"search {name + ':':24}median {med:6.1f} ms, p95 {p95:6.1f} ms CPU ({len(qs)} queries)")
+    specs = [[search.facet_filter(f"sector=sector-{rng.randrange(25)}", taxonomy)] for _ in kinds["plain"]]
+    med, p95 = latency(ix, kinds["plain"], filters=specs, taxonomy=taxonomy)
+    print(f"search {'with a facet filter:':24}median {med:6.1f} ms, p95 {p95:6.1f} ms")
+    med, p95 = latency(ix, kinds["plain"], counts=True, taxonomy=taxonomy)
+    print(f"search {'with counts:':24}median {med:6.1f} ms, p95 {p95:6.1f} ms")
+    med, p95 = latency(ix, kinds["plain"], counts=True, filters=specs, taxonomy=taxonomy)
+    print(f"search {'counts and filter:':24}median {med:6.1f} ms, p95 {p95:6.1f} ms")
+    exe = str(Path(sys.executable).parent / "kmgen")
+    runs, cpus = [], []
+    for q in kinds["plain"][:15]:
+        argv = [exe, "search", q, "--index-dir", str(index_dir), "--content", str(content), "--counts"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t, _ = timed(lambda argv=argv: subprocess.run(argv, capture_output=True, check=True))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs.append(t)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    print(f"kmgen search end to end:        median {statistics.median(runs) * 1000:6.0f} ms wall, "
+          f"{statistics.median(cpus) * 1000:6.0f} ms CPU (with --counts, {len(runs)} runs)")
+    if dump is not None:
+        sets: dict[str, Any] = {f"{name}: {q}": sorted(h.path for h in search.search(ix, q, limit=50).hits)
+                for name, qs in kinds.items() for q in qs}
+        sets.update({f"counts: {q}": {k: [(c.value, c.count) for c in v] for k, v in
+                                      search.search(ix, q, counts=True, taxonomy=taxonomy).counts.items()}
+                     for q in kinds["plain"][:40]})
+        dump.write_text(json.dumps(sets, indent=1, sort_keys=True), encoding="utf-8")
+        print(f"result sets written to {dump}")
+
+
+def bench(pages: int, queries: int, dump: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         content, index_dir = Path(tmp) / "content", Path(tmp) / "index"
         t, vocab = timed(lambda: write_hub(content, pages))
         print(f"\n== {pages:,} pages (~800 words each, vocabulary {VOCABULARY:,}); generated in {t:.1f} s")
         t, hub = timed(lambda: load_hub(content))
-        print(f"load + validate hub:            {t:7.2f} s  ({len(hub.accepted()):,} accepted)")
+        print(f"load + validate hub:            {t:7.2f} s  cpu {CPU[0]:7.2f} s  ({len(hub.accepted()):,} accepted)")
         t, _ = timed(lambda: build_index(hub, index_dir, rebuild=True, related=False))
-        print(f"full index:                     {t:7.2f} s  ({pages / t:,.0f} pages/s)")
+        print(f"full index:                     {t:7.2f} s  cpu {CPU[0]:7.2f} s")
         t, count = timed(lambda: related.refresh(hub, index_dir))
-        print(f"related pages, all pages:       {t:7.2f} s  ({count:,} pages with related pages)")
+        print(f"related pages, all pages:       {t:7.2f} s  cpu {CPU[0]:7.2f} s  ({count:,} pages with related pages)")
         t, stats = timed(lambda: build_index(hub, index_dir))
-        print(f"no-change run:                  {t:7.3f} s  ({stats.unchanged:,} unchanged)")
+        print(f"no-change run:                  {t:7.3f} s  cpu {CPU[0]:7.3f} s  ({stats.unchanged:,} unchanged)")
         victim = sorted(content.rglob("page-*.md"))[pages // 2]
         victim.write_text(victim.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
         hub = load_hub(content)
         t, stats = timed(lambda: build_index(hub, index_dir, related=False))
-        print(f"one changed page, index only:   {t:7.3f} s  ({stats.updated} updated)")
+        print(f"one changed page, index only:   {t:7.3f} s  cpu {CPU[0]:7.3f} s  ({stats.updated} updated)")
         victim.write_text(victim.read_text(encoding="utf-8") + "\nAnd another.\n", encoding="utf-8")
         hub = load_hub(content)
         t, stats = timed(lambda: build_index(hub, index_dir))
-        print(f"one changed page, with related: {t:7.3f} s  (term vectors read for the changed page only; "
-              "scores recomputed for all pages from the cache)")
+        print(f"one changed page, with related: {t:7.3f} s  cpu {CPU[0]:7.3f} s")
+        exe = str(Path(sys.executable).parent / "kmgen")
+        t, _ = timed(lambda: subprocess.run([exe, "index", "--content", str(content), "--index-dir", str(index_dir)],
+                                            capture_output=True, check=True))
+        print(f"kmgen index, no change (CLI):   {t:7.3f} s")
         print(f"index size:                     {size_of(index_dir) / 1e6:7.1f} MB "
               f"({size_of(index_dir) / pages / 1024:.1f} KiB/page)")
         t, ix = timed(lambda: open_index(index_dir))
-        print(f"open index (verify checksums):  {t * 1000:7.0f} ms")
-        qs = query_set(random.Random(3), vocab, queries)
-        search.search(ix, qs[0])  # warm the reader
-        med, p95 = latency(ix, qs, counts=False)
-        print(f"query latency:                  median {med:6.1f} ms, p95 {p95:6.1f} ms ({queries} queries)")
-        med, p95 = latency(ix, qs, counts=True)
-        print(f"query latency with counts:      median {med:6.1f} ms, p95 {p95:6.1f} ms")
+        print(f"open index:                     {t * 1000:7.0f} ms  cpu {CPU[0] * 1000:5.0f} ms")
+        search_figures(ix, content, index_dir, vocab, queries, dump)
         t, pairs = timed(lambda: duplicates.find_in_index(ix))
-        print(f"duplicates from the index:      {t:7.2f} s  ({len(pairs)} pairs)")
+        print(f"duplicates from the index:      {t:7.2f} s  cpu {CPU[0]:7.2f} s  ({len(pairs)} pairs)")
         ix.close()
         t, pairs = timed(lambda: duplicates.find_in_hub(hub))
         print(f"duplicates check (no index):    {t:7.2f} s  ({len(pairs)} pairs)")
@@ -174,11 +234,13 @@ def bench(pages: int, queries: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="1000,10000", help="Comma-separated hub sizes (pages).")
-    parser.add_argument("--queries", type=int, default=200, help="Queries per latency figure.")
+    parser.add_argument("--sizes", default="1000", help="Comma-separated hub sizes (pages), e.g. 1000,10000.")
+    parser.add_argument("--queries", type=int, default=100, help="Queries per latency figure.")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="Write each benchmark query's result set here (JSON), to compare two versions.")
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
-        bench(size, args.queries)
+        bench(size, args.queries, args.dump.with_suffix(f".{size}.json") if args.dump else None)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,26 @@ class Hub:
     assets: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
+    _errors: tuple[int, frozenset[str]] = field(default=(-1, frozenset()), init=False, repr=False, compare=False)
+
+    def paths_with_errors(self) -> frozenset[str]:
+        """Every path with an error, computed once per batch of diagnostics: checks
+        only ever append to `diagnostics`, so its length says when to look again
+        (a scan per page made every lookup, and the build, quadratic)."""
+        seen, paths = self._errors
+        if seen != len(self.diagnostics):
+            paths = frozenset(d.path for d in self.diagnostics if d.severity == "error")
+            self._errors = (len(self.diagnostics), paths)
+        return paths
+
     def errors_in(self, path: str) -> bool:
-        return any(d.path == path and d.severity == "error" for d in self.diagnostics)
+        return path in self.paths_with_errors()
 
     def accepted(self) -> list[Document]:
         """Pages that will be published: no errors, not drafts."""
+        errors = self.paths_with_errors()
         return [d for p, d in sorted(self.documents.items())
-                if not self.errors_in(p) and d.get("status", "published") != "draft"]
+                if p not in errors and d.get("status", "published") != "draft"]
 
     def resources(self) -> list[Document]:
         """Accepted pages that are resources (everything but hub pages like the home page)."""

@@ -218,11 +218,13 @@ class IndexStats:
 
 
 def build_index(hub: Hub, index_dir: Path, progress: Progress | None = None, rebuild: bool = False,
-                related: bool = True) -> IndexStats:
+                related: bool = True, verify: bool = False) -> IndexStats:
     """Bring the index in `index_dir` in line with the hub's accepted pages.
 
     Raises IndexLocked at once when another process is writing, and IndexFailure
     when the new index does not verify (the previous one is then still in place).
+    With `verify`, every file of the current index is hashed again first (an
+    ordinary run trusts files whose size, inode and ctime are as recorded).
     With `related`, also refreshes related.json when anything changed.
     """
     from kmgen import related as related_pages
@@ -233,7 +235,7 @@ def build_index(hub: Hub, index_dir: Path, progress: Progress | None = None, reb
         pages = {d.path: d for d in hub.accepted()}
         prints = {p: fingerprint(d, hub.tags_of(p), hub.taxonomy) for p, d in pages.items()}
         manifest, reason = (None, "a rebuild was requested") if rebuild else index_store.read_manifest(
-            index_dir, SCHEMA_VERSION)
+            index_dir, SCHEMA_VERSION, full=verify)
         stats = None
         if manifest is not None:
             try:

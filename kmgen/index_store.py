@@ -15,7 +15,12 @@ own: the index folder holds
 
 and a generation is opened only when the manifest's versions match, its
 signature verifies with this machine's key, and the files on disk are exactly
-the files it lists with the same checksums. Anything else (no manifest, a
+the files it lists with the same checksums. Re-hashing every file on every
+open cost more than the search itself on a large hub, so the manifest also
+records each file's size, inode and change time (ctime) once the generation
+is live: a file whose three still match is the file that was hashed (writing
+to a file or touching its times sets its ctime to now, and no user can set
+it back), and any other file is hashed again. `verify` always hashes all. Anything else (no manifest, a
 manifest copied from elsewhere, a truncated segment, an extra TOC) is "not
 trusted", and the index is rebuilt from the sources, which are the truth.
 
@@ -86,11 +91,12 @@ class Manifest:
     kmgen: str = __version__
     whoosh: str = WHOOSH_VERSION
     extra: Mapping[str, Any] = field(default_factory=dict)
+    stats: Mapping[str, list[int]] = field(default_factory=dict)  # file name -> [size, inode, ctime_ns]
 
     def payload(self) -> dict[str, Any]:
         return {"format": FORMAT, "kmgen": self.kmgen, "schema": self.schema, "whoosh": self.whoosh,
                 "generation": self.generation, "documents": self.documents, "files": dict(self.files),
-                "pages": dict(self.pages), "extra": dict(self.extra)}
+                "pages": dict(self.pages), "extra": dict(self.extra), "stats": dict(self.stats)}
 
 
 # -- the machine key ------------------------------------------------------------
@@ -126,8 +132,9 @@ def _sign(payload: Mapping[str, Any]) -> str:
 
 
 # -- reading the manifest ---------------------------------------------------------
-def read_manifest(index_dir: Path, schema_version: int) -> tuple[Manifest | None, str]:
-    """The trusted manifest, or None and the reason the index cannot be used."""
+def read_manifest(index_dir: Path, schema_version: int, full: bool = False) -> tuple[Manifest | None, str]:
+    """The trusted manifest, or None and the reason the index cannot be used.
+    `full` hashes every file even where its recorded size, inode and ctime match."""
     path = index_dir / MANIFEST
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
@@ -140,7 +147,7 @@ def read_manifest(index_dir: Path, schema_version: int) -> tuple[Manifest | None
     manifest, problem = _parse(data, schema_version)
     if manifest is None:
         return None, problem
-    problem = _check_files(index_dir / manifest.generation, manifest.files)
+    problem = _check_files(index_dir / manifest.generation, manifest.files, {} if full else manifest.stats)
     return (None, problem) if problem else (manifest, "")
 
 
@@ -158,11 +165,12 @@ def _parse(data: Any, schema_version: int) -> tuple[Manifest | None, str]:
     if not (isinstance(generation, str) and _GENERATION_RE.match(generation) and isinstance(files, dict)
             and isinstance(pages, dict) and isinstance(payload.get("documents"), int)):
         return None, "its manifest is damaged"
+    stats = payload.get("stats")
     return Manifest(generation, schema_version, payload["documents"], files, pages,
-                    extra=payload.get("extra") or {}), ""
+                    extra=payload.get("extra") or {}, stats=stats if isinstance(stats, dict) else {}), ""
 
 
-def _check_files(folder: Path, files: Mapping[str, str]) -> str:
+def _check_files(folder: Path, files: Mapping[str, str], stats: Mapping[str, Any]) -> str:
     try:
         present = {p.name for p in folder.iterdir() if not _is_lock(p.name)}
     except OSError:
@@ -172,11 +180,18 @@ def _check_files(folder: Path, files: Mapping[str, str]) -> str:
         return f"its files do not match the manifest ({', '.join(odd[:3])})"
     for name, digest in files.items():
         try:
+            if stats.get(name) == file_stat(folder / name):
+                continue  # the very file that was hashed: see the module docstring
             if file_digest(folder / name) != digest:
                 return f"its file {name} is damaged"
         except OSError:
             return "its files are missing"
     return ""
+
+
+def file_stat(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_ino, st.st_ctime_ns]
 
 
 def _is_lock(name: str) -> bool:
@@ -219,6 +234,13 @@ def swap_in(index_dir: Path, manifest: Manifest) -> None:
     payload["signature"] = _sign(payload)
     write_atomic(index_dir / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))
     remove_generations(index_dir, keep=manifest.generation)
+    # Removing the old generation unlinks files the new one shares (hard links),
+    # which changes their ctime: record the stats only now, in a second manifest.
+    # A crash in between leaves a manifest without stats, which hashes on open.
+    payload.pop("signature")
+    payload["stats"] = {name: file_stat(folder / name) for name in files}
+    payload["signature"] = _sign(payload)
+    write_atomic(index_dir / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def remove_generations(index_dir: Path, keep: str | None) -> None:

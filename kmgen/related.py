@@ -32,6 +32,7 @@ taken in path order, so an updated index and a fresh one give the same file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
@@ -263,13 +264,20 @@ def _surface_words(entry: Entry, stems: Iterable[str], body_of: Callable[[str], 
     return entry.surface
 
 
+@functools.cache
+def _analyzer() -> Any:
+    """One analyzer for every page of a run: its stemmer keeps a cache of the
+    words it has stemmed, which a fresh analyzer per page would start empty."""
+    return text_analyzer()
+
+
 def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
     """Key terms are stems ('registr'); show the word the page uses most for each.
     The index's own analyzer splits and stems the text, so each word maps to the
     very term the index holds; its character offsets give the word as written."""
     wanted = set(stems)
     seen: Counter[tuple[str, str]] = Counter()
-    for token in text_analyzer()(body, chars=True):
+    for token in _analyzer()(body, chars=True):
         if token.text in wanted:
             seen[(token.text, body[token.startchar:token.endchar].lower())] += 1
     best: dict[str, tuple[int, str]] = {}

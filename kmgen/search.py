@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight, qparser, query, sorting
+from whoosh import qparser, query
 from whoosh.index import Index
 
-from kmgen import facets, schema
+from kmgen import facets, schema, search_cache, snippets
 from kmgen.index import FACET_PREFIX, TEXT_FIELDS, facet_field, open_index, text_analyzer
 from kmgen.taxonomy import Taxonomy, fold
 
@@ -178,21 +178,13 @@ def _filter_query(filters: Sequence[FacetFilter]) -> query.Query | None:
 
 
 # -- searching -----------------------------------------------------------------------
-class _Marks(highlight.Formatter):
-    """Matched words as **word**: readable in a terminal, easy to re-mark in HTML."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return "**" + highlight.get_text(text, token, replace) + "**"
-
-
 def search(source: Path | str | Index, text: str, filters: Iterable[FacetFilter] = (), limit: int = 10,
            counts: bool = False, taxonomy: Taxonomy | None = None) -> SearchResults:
     """Ranked pages for `text` (Whoosh query syntax: words, "phrases", prefix*,
     AND/OR/NOT, field:word), optionally filtered and with facet counts.
 
-    `source` is an index folder or an index already opened with kmgen.index.open_index."""
+    `source` is an index folder or an index already opened with kmgen.index.open_index.
+    Its searcher stays open for the next query (kmgen.search_cache)."""
     if not isinstance(source, Index):
         ix = open_index(Path(source))
         try:
@@ -202,26 +194,29 @@ def search(source: Path | str | Index, text: str, filters: Iterable[FacetFilter]
     ix = source
     cleaned, notes, dropped = bound_query(text)
     filter_q = _filter_query(list(filters))
-    with ix.searcher() as searcher:
-        q, more = _parse(ix, cleaned, qparser.AndGroup)
-        notes.extend(more)
-        if q is None:
-            if filter_q is None:
-                raise QueryError("nothing to search for (very common words and single letters are skipped); "
-                                 "give some words or a --facet filter")
-            q = query.Every()
-        results = _run(searcher, q, filter_q, limit, counts)
-        if results.is_empty() and len(cleaned.split()) > 1 and not _OPERATORS & set(cleaned.split()):
-            q_any, _ = _parse(ix, cleaned, qparser.OrGroup.factory(0.9))
-            if q_any is not None:
-                any_results = _run(searcher, q_any, filter_q, limit, counts)
-                if not any_results.is_empty():
-                    notes.append("no page has every word; showing pages with any of them")
-                    q, results = q_any, any_results
-        out = SearchResults(cleaned, len(results), _hits(results, limit), notes=notes,
-                            did_you_mean=_did_you_mean(searcher, cleaned, set(dropped)))
-        if counts:
-            out.counts = _counts(results, taxonomy)
+    open_ix = search_cache.opened(ix)
+    searcher = open_ix.searcher
+    q, more = _parse(ix, cleaned, qparser.AndGroup)
+    notes.extend(more)
+    if q is None:
+        if filter_q is None:
+            raise QueryError("nothing to search for (very common words and single letters are skipped); "
+                             "give some words or a --facet filter")
+        q = query.Every()
+    results = _run(searcher, q, filter_q, limit)
+    if results.is_empty() and len(cleaned.split()) > 1 and not _OPERATORS & set(cleaned.split()):
+        q_any, _ = _parse(ix, cleaned, qparser.OrGroup.factory(0.9))
+        if q_any is not None:
+            any_results = _run(searcher, q_any, filter_q, limit)
+            if not any_results.is_empty():
+                notes.append("no page has every word; showing pages with any of them")
+                q, results = q_any, any_results
+    out = SearchResults(cleaned, len(results), _hits(results, limit), notes=notes,
+                        did_you_mean=_did_you_mean(searcher, cleaned, set(dropped)))
+    if counts:
+        matched = _matched(open_ix, q, list(filters))
+        out.total = matched.bit_count()
+        out.counts = _counts(open_ix, matched, taxonomy)
     return out
 
 
@@ -244,56 +239,62 @@ def _parse(ix: Index, text: str, group: Any) -> tuple[query.Query | None, list[s
     return q, []
 
 
-def _run(searcher: Any, q: query.Query, filter_q: query.Query | None, limit: int, counts: bool) -> Any:
-    groups = {}
-    if counts:
-        names = [n for n in searcher.reader().indexed_field_names() if n.startswith(FACET_PREFIX)]
-        plain = [n for n in COUNT_FIELDS if not (n == "type" and facet_field(facets.RESOURCE_TYPE) in names)]
-        groups = {n: sorting.FieldFacet(n, allow_overlap=True) for n in [*names, *plain]}
+def _run(searcher: Any, q: query.Query, filter_q: query.Query | None, limit: int) -> Any:
     try:
-        results = searcher.search(q, limit=max(1, limit), filter=filter_q, groupedby=groups or None,
-                                  maptype=sorting.Count if groups else None)
+        results = searcher.search(q, limit=max(1, limit), filter=filter_q)
     except Exception as exc:  # bounded input can still trip an edge case: say so, never trace back
         raise QueryError(f"the query could not be run ({exc.__class__.__name__}); "
                          "try fewer or simpler words") from exc
-    results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-    results.formatter = _Marks()
+    results.fragmenter = snippets.fragmenter()
+    results.formatter = snippets.Marks()
     return results
 
 
 def _hits(results: Any, limit: int) -> list[Hit]:
+    """The shown hits with snippets (only these are highlighted). Whoosh stores no
+    value for an empty field: a summary-only page takes its snippet from the summary."""
     out = []
-    for hit in results[:limit]:  # with counts, results hold every match
-        snippet = _snippet(hit)
+    words = frozenset(t[1].decode("utf-8") if isinstance(t[1], bytes) else str(t[1])
+                      for t in results.query_terms(expand=True, fieldname="body"))
+    analyzer = results.searcher.schema["body"].analyzer
+    for hit in results[:limit]:
+        snippet = snippets.snippet(hit, words, analyzer)
         out.append(Hit(hit["path"], hit.get("title", hit["path"]), hit.get("type", ""), round(hit.score, 4),
                        " ".join(snippet.split()), hit.get("summary", "")))
     return out
 
 
-def _snippet(hit: Any) -> str:
-    """Where the page matches, from its body, else its summary. Whoosh stores no
-    value for an empty field, and highlighting a field it has not stored raises:
-    a summary-only page must take its snippet from the summary."""
-    for name, top in (("body", 2), ("summary", 1)):
-        if hit.get(name):
-            marked = hit.highlights(name, top=top)
-            if marked:
-                return str(marked)
-    return str(hit.get("summary", "")) or " ".join(str(hit.get("body", "")).split()[:40])
+def _matched(open_ix: search_cache.OpenIndex, q: query.Query, filters: Sequence[FacetFilter]) -> int:
+    """Every page matching the query and the filters, as a bitset: values of one
+    facet are alternatives, different facets must all hold (as `_filter_query`)."""
+    try:
+        matched = open_ix.matching(q)
+    except Exception as exc:  # as in _run
+        raise QueryError(f"the query could not be run ({exc.__class__.__name__}); "
+                         "try fewer or simpler words") from exc
+    values = open_ix.facet_values()
+    by_field: dict[str, int] = {}
+    for f in filters:
+        by_field[f.field] = by_field.get(f.field, 0) | values.get(f.field, {}).get(f.value, 0)
+    for allowed in by_field.values():
+        matched &= allowed
+    return matched
 
 
-def _counts(results: Any, taxonomy: Taxonomy | None) -> dict[str, list[FacetCount]]:
+def _counts(open_ix: search_cache.OpenIndex, matched: int, taxonomy: Taxonomy | None) -> dict[str, list[FacetCount]]:
+    """Matching pages per facet value: one popcount per value."""
+    values = open_ix.facet_values()
+    names = [n for n in values if n.startswith(FACET_PREFIX)]
+    plain = [n for n in COUNT_FIELDS if not (n == "type" and facet_field(facets.RESOURCE_TYPE) in names)]
     out: dict[str, list[FacetCount]] = {}
-    for name in results.facet_names():
-        groups = results.groups(name)
+    for name in [*names, *plain]:
         key = name[len(FACET_PREFIX):] if name.startswith(FACET_PREFIX) else name
         rows = []
-        for value, count in groups.items():
-            if value is None:  # pages without this facet
-                continue
-            value = value.decode("utf-8") if isinstance(value, bytes) else str(value)
-            concept = taxonomy.concepts.get(value) if taxonomy else None
-            rows.append(FacetCount(value, concept.label if concept else value, int(count)))
+        for value, pages in values.get(name, {}).items():
+            count = (matched & pages).bit_count()
+            if count:
+                concept = taxonomy.concepts.get(value) if taxonomy else None
+                rows.append(FacetCount(value, concept.label if concept else value, count))
         if rows:
             out[key] = sorted(rows, key=lambda r: (-r.count, r.value))
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -406,3 +407,47 @@ def test_every_whoosh_feature_kmgen_relies_on(tmp_path: Path) -> None:
     first.release()
     assert second.acquire(blocking=False)
     second.release()
+
+
+# -- opening without re-hashing (issue 14) ------------------------------------------------------
+def test_opening_an_unchanged_index_hashes_no_file(make_hub, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    index_dir = tmp_path / "index"
+    build_index(load_hub(make_hub(PAGES)), index_dir)
+    monkeypatch.setattr(index_store, "file_digest", lambda path: pytest.fail(f"hashed {path.name} again"))
+    open_index(index_dir).close()
+    assert paths_found(index_dir, "birth") == ["case-studies/togo.md"]
+
+
+def test_a_file_changed_in_place_with_its_times_put_back_is_still_caught(make_hub, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index(load_hub(make_hub(PAGES)), index_dir)
+    segment = max((index_dir / generations(index_dir)[0]).iterdir(), key=lambda p: p.stat().st_size)
+    before = segment.stat()
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, one byte different
+    segment.write_bytes(bytes(data))
+    os.utime(segment, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with pytest.raises(IndexUntrusted, match=f"its file {segment.name} is damaged"):
+        open_index(index_dir)
+
+
+def test_kmgen_index_verify_hashes_every_file_and_rebuilds_a_damaged_index(make_hub, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_hub(PAGES)
+    index_dir = tmp_path / "index"
+    build_index(load_hub(root), index_dir)
+    manifest = json.loads((index_dir / index_store.MANIFEST).read_text())
+    assert set(manifest["stats"]) == set(manifest["files"])
+    hashed: list[str] = []
+    real = index_store.file_digest
+    monkeypatch.setattr(index_store, "file_digest", lambda path: hashed.append(path.name) or real(path))
+    stats = build_index(load_hub(root), index_dir, verify=True)
+    assert not stats.rebuilt and set(hashed) == set(manifest["files"])
+    monkeypatch.setattr(index_store, "file_digest", real)
+    segment = max((index_dir / generations(index_dir)[0]).iterdir(), key=lambda p: p.stat().st_size)
+    proc = run_kmgen("index", "--verify", "--content", str(root), "--index-dir", str(index_dir))
+    assert proc.returncode == 0 and "0 added" in proc.stdout  # intact: nothing to do
+    segment.write_bytes(segment.read_bytes()[:-1] + b"\x00")
+    proc = run_kmgen("index", "--verify", "--content", str(root), "--index-dir", str(index_dir))
+    assert proc.returncode == 0 and f"rebuilt (its file {segment.name} is damaged)" in proc.stdout

@@ -55,7 +55,10 @@ def _taxonomy(content_dir: Path) -> Taxonomy | None:
 @content_option
 @index_option
 @click.option("--rebuild", is_flag=True, help="Rebuild from scratch instead of updating what changed.")
-def index_command(content_dir: Path, index_dir: Path, rebuild: bool) -> None:
+@click.option("--verify", is_flag=True,
+              help="Hash every index file again (other runs trust files whose size, inode and change time are "
+                   "as recorded); a damaged index is rebuilt.")
+def index_command(content_dir: Path, index_dir: Path, rebuild: bool, verify: bool) -> None:
     """Build or update the search index, related pages included.
 
     Indexes the accepted pages (no errors, not drafts): unchanged pages are
@@ -68,12 +71,14 @@ def index_command(content_dir: Path, index_dir: Path, rebuild: bool) -> None:
     Examples:
       kmgen index
       kmgen index --content content --index-dir .kmgen/index --rebuild
+      kmgen index --verify
     """
     if not content_dir.is_dir():
         raise click.UsageError(f"content folder not found: {content_dir} (run from the hub's folder or pass --content)")
     hub = load_hub(content_dir, progress=lambda items: progress(items, "Loading pages"))
     try:
-        stats = build_index(hub, index_dir, progress=lambda items: progress(items, "Indexing"), rebuild=rebuild)
+        stats = build_index(hub, index_dir, progress=lambda items: progress(items, "Indexing"), rebuild=rebuild,
+                            verify=verify)
     except IndexFailure as exc:
         _fail(exc)
     except OSError as exc:  # a full disk, a read-only folder: every write is aside until one rename

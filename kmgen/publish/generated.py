@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
 from kmgen import facets, schema
@@ -26,11 +27,21 @@ class Generated:
     title: str  # raw; escaped when it becomes page metadata
     description: str
     template: str  # Jinja template under overrides/, e.g. "kmgen/browse.html"
-    context: Any  # the `kmgen` template variable
-    jsonld: dict[str, Any]
+    # The `kmgen` template variable and the JSON-LD, made when first asked for:
+    # `kmgen check` needs only the pages' addresses, and a build makes each once.
+    make_context: Callable[[], Any]
+    make_jsonld: Callable[[], dict[str, Any]]
     in_nav: bool = True
     section: str | None = None  # nav section title; None: top level
     markdown: str = ""  # an optional body, rendered and sanitised like any page
+
+    @cached_property
+    def context(self) -> Any:
+        return self.make_context()
+
+    @cached_property
+    def jsonld(self) -> dict[str, Any]:
+        return self.make_jsonld()
 
 
 Provider = Callable[[Site], list[Generated]]
@@ -43,25 +54,23 @@ def home(site: Site) -> list[Generated]:
     if HOME in site.hub.documents:
         return []  # the hub's own home page (if it is rejected, the build stops)
     name = site.settings.site_name
-    data = {"@context": jsonld.CONTEXT, **jsonld.website(site)}
     return [Generated(HOME, name, f"{name}: browse the hub by every facet.", "kmgen/home.html",
-                      listings.home_view(site), data)]
+                      lambda: listings.home_view(site), lambda: {"@context": jsonld.CONTEXT, **jsonld.website(site)})]
 
 
 def browse(site: Site) -> list[Generated]:
     title = "Browse"
     return [Generated(BROWSE, title, "Every resource, filtered by any combination of facets.",
-                      "kmgen/browse.html", browse_view(site),
-                      jsonld.collection(site, BROWSE, title, site.resources))]
+                      "kmgen/browse.html", lambda: browse_view(site),
+                      lambda: jsonld.collection(site, BROWSE, title, site.resources))]
 
 
 def type_pages(site: Site) -> list[Generated]:
     out = []
     for type_id, spec in schema.TYPES.items():
-        view = listings.type_view(site, type_id)
         out.append(Generated(type_src(type_id), _plural(spec.label), f"Every {spec.label.lower()} in the hub.",
-                             "kmgen/type.html", view,
-                             jsonld.collection(site, type_src(type_id), spec.label, site.of_type(type_id)),
+                             "kmgen/type.html", partial(listings.type_view, site, type_id),
+                             partial(jsonld.collection, site, type_src(type_id), spec.label, site.of_type(type_id)),
                              section=TYPES_SECTION))
     return out
 
@@ -71,11 +80,9 @@ def facet_pages(site: Site) -> list[Generated]:
     for facet in site.taxonomy.facets.values():
         if not addressable(facet.id):
             continue  # reported by `kmgen check` (KM804)
-        members = sorted({d.path for c in facet.concepts for d in site.members(c)})
         out.append(Generated(facet_src(facet.id), facet.label, facet.definition or f"Resources by {facet.label}.",
-                             "kmgen/facet.html", listings.facet_view(site, facet.id),
-                             jsonld.collection(site, facet_src(facet.id), facet.label,
-                                               [site.pages[p] for p in members]),
+                             "kmgen/facet.html", partial(listings.facet_view, site, facet.id),
+                             partial(_facet_jsonld, site, facet.id),
                              # resource types have their own pages in the nav
                              in_nav=facet.id != facets.RESOURCE_TYPE, section=TOPICS_SECTION))
         for cid in facet.concepts:
@@ -84,17 +91,26 @@ def facet_pages(site: Site) -> list[Generated]:
             concept = site.taxonomy.concepts[cid]
             src = concept_src(facet.id, cid)
             out.append(Generated(src, concept.label, concept.definition or f"Resources about {concept.label}.",
-                                 "kmgen/concept.html", listings.concept_view(site, cid),
-                                 jsonld.collection(site, src, concept.label, site.members(cid), about=concept),
+                                 "kmgen/concept.html", partial(listings.concept_view, site, cid),
+                                 partial(jsonld.collection, site, src, concept.label, site.members(cid),
+                                         about=concept),
                                  in_nav=False))
     return out
 
 
+def _facet_jsonld(site: Site, facet_id: str) -> dict[str, Any]:
+    facet = site.taxonomy.facets[facet_id]
+    members = sorted({d.path for c in facet.concepts for d in site.members(c)})
+    return jsonld.collection(site, facet_src(facet.id), facet.label, [site.pages[p] for p in members])
+
+
 def review(site: Site) -> list[Generated]:
-    view = listings.review_view(site)
-    docs = listings.documents(site, view.recent + view.due)
+    def review_jsonld() -> dict[str, Any]:
+        view = listings.review_view(site)
+        return jsonld.collection(site, REVIEW, "Review", listings.documents(site, view.recent + view.due))
+
     return [Generated(REVIEW, "Review", "Recently reviewed pages and pages due for review.", "kmgen/review.html",
-                      view, jsonld.collection(site, REVIEW, "Review", docs))]
+                      lambda: listings.review_view(site), review_jsonld)]
 
 
 
@@ -108,7 +124,7 @@ def coverage(site: Site) -> list[Generated]:
     url = site.absolute(COVERAGE)
     data = {"@context": jsonld.CONTEXT, "@type": "WebPage", "@id": url, "url": url, "name": title,
             "description": description, "isPartOf": jsonld.website(site)}
-    return [Generated(COVERAGE, title, description, "kmgen/coverage.html", view, data)]
+    return [Generated(COVERAGE, title, description, "kmgen/coverage.html", lambda: view, lambda: data)]
 
 
 PROVIDERS: list[Provider] = [home, browse, type_pages, facet_pages, review, coverage]

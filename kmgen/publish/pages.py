@@ -7,7 +7,9 @@ again), the escaped metadata that becomes `page.meta`, the template and its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
 from markupsafe import Markup
@@ -27,11 +29,23 @@ class PageSource:
     src_uri: str
     markdown: str
     meta: dict[str, Any]  # escaped values only: Material prints page.meta as it is
-    context: Any  # the `kmgen` template variable (None for plain hub pages)
-    jsonld: Markup
+    # The `kmgen` template variable (None for plain hub pages) and the JSON-LD
+    # script, made when first asked for: the page model is cheap to build, so
+    # `kmgen check` (which needs only addresses) never renders a view, and a
+    # build renders each page's view once, when MkDocs reaches that page.
+    make_context: Callable[[], Any]
+    make_jsonld: Callable[[], Markup]
     in_nav: bool
     section: str | None = None
     generated: bool = False
+
+    @cached_property
+    def context(self) -> Any:
+        return self.make_context()
+
+    @cached_property
+    def jsonld(self) -> Markup:
+        return self.make_jsonld()
 
 
 def meta(title: Any, description: Any, template: str | None, generated: bool = False) -> dict[str, Any]:
@@ -41,6 +55,14 @@ def meta(title: Any, description: Any, template: str | None, generated: bool = F
     if generated:
         out["hide"] = ["toc"]  # listings have no headings to list; the width goes to the list
     return out
+
+
+def _context_of(page: Generated) -> Any:
+    return page.context
+
+
+def _jsonld_of(page: Generated) -> Markup:
+    return jsonld.script_json(page.jsonld)
 
 
 class SitePages:
@@ -61,19 +83,21 @@ class SitePages:
                 continue
             keys[key] = site.taxonomy.path  # two generated pages on one address: taxonomy ids clash
             self.by_uri[page.src_uri] = PageSource(
-                page.src_uri, page.markdown, meta(page.title, page.description, page.template, True), page.context,
-                jsonld.script_json(page.jsonld), page.in_nav, page.section, generated=True)
+                page.src_uri, page.markdown, meta(page.title, page.description, page.template, True),
+                partial(_context_of, page), partial(_jsonld_of, page),
+                page.in_nav, page.section, generated=True)
 
     def _content(self, doc: Document) -> PageSource:
         site = self.site
         if doc.get("type") != schema.PAGE_TYPE:  # a resource: listed by type and facet, not in the nav
             return PageSource(doc.path, doc.body, meta(doc.get("title"), doc.get("summary"), RESOURCE_TEMPLATE),
-                              views.resource(site, doc), jsonld.script_json(jsonld.resource(site, doc)), False)
+                              lambda: views.resource(site, doc),
+                              lambda: jsonld.script_json(jsonld.resource(site, doc)), False)
         home = doc.path == HOME
         return PageSource(doc.path, doc.body,
                           meta(doc.get("title"), doc.get("summary"), HOME_TEMPLATE if home else None),
-                          listings.home_view(site) if home else None,
-                          jsonld.script_json(jsonld.web_page(site, doc)), True)
+                          (lambda: listings.home_view(site)) if home else lambda: None,
+                          lambda: jsonld.script_json(jsonld.web_page(site, doc)), True)
 
     def generated(self) -> list[PageSource]:
         return [p for p in self.by_uri.values() if p.generated]
