@@ -260,3 +260,31 @@ def test_the_searcher_is_reused_and_refreshed_when_kmgen_index_adds_a_page(tmp_p
         _, body = api(base, "/api/search?q=zanzibar")
         assert titles(body) == ["Foxtrot"]
         assert app.state.search.index() is not first
+
+
+def test_the_command_serves_on_the_port_it_is_given(hub: tuple[Path, Path, Path]) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    content, site, index = hub
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    exe = Path(sys.executable).parent / "kmgen"
+    proc = subprocess.Popen([str(exe), "serve", "--content", str(content), "--site-dir", str(site), "--index-dir",
+                             str(index), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as answer:
+                    assert json.loads(answer.read())["status"] == "ok"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/" in out.decode()
