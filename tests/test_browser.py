@@ -254,3 +254,84 @@ def test_coverage_cells_link_to_their_pages(sample: Path, browser) -> None:
         assert sorted(paths) == sorted(expected["paths"]), expected["concepts"]
     assert errors == []
     context.close()
+
+
+AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"  # axe-core 4.14.1 from npm (MPL-2.0, LICENSE beside it)
+AXE_PAGES = ["index.html", "browse.html", "playbooks/100-day-dpi-deployment.html",
+             "playbooks/deploiement-dpi-100-jours.html", "facets/sector/health.html", "review.html", "coverage.html"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_axe_finds_no_accessibility_violation(sample: Path, browser, viewport: dict) -> None:
+    """Home, browse, a resource and its translation, a concept, review and coverage:
+    no violation of any impact (kmgen overrides Material where Material's default fails)."""
+    script = AXE.read_text(encoding="utf-8")
+    context = browser.new_context(viewport=viewport)
+    tab = context.new_page()
+    found = []
+    for rel in AXE_PAGES:
+        tab.goto((sample / rel).as_uri())
+        tab.evaluate(script)
+        result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        found += [f"{rel}: {v['id']} ({v['impact']}) {node['target']}" for v in result["violations"]
+                  for node in v["nodes"]]
+    context.close()
+    assert found == []
+
+
+def test_404_works_from_disk_and_under_a_sub_path(tmp_path: Path, browser) -> None:
+    import http.server
+    import threading
+
+    from conftest import site_config
+    from kmgen.publish.build import publish
+
+    content = tmp_path / "content"
+    (content / "guidelines").mkdir(parents=True)
+    (content / "taxonomy.yml").write_text(MINI_TAXONOMY, encoding="utf-8")
+    (content / "guidelines/a.md").write_text(page("Alpha"), encoding="utf-8")
+    config = site_config(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8").replace("site_url: https://hub.example.org/",
+                                                                 "site_url: https://org.github.io/hub/"))
+    publish(content, tmp_path / "site", config, tmp_path / "index")
+    site = tmp_path / "site"
+
+    class SubPath(http.server.SimpleHTTPRequestHandler):
+        """Serves the site under /hub/ and 404.html for any missing address, as a host does."""
+
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, directory=str(site), **kwargs)
+
+        def send_head(self):  # type: ignore[no-untyped-def]
+            if self.path.startswith("/hub/") and (site / self.path[5:].split("?")[0]).is_file():
+                self.path = self.path[4:]
+                return super().send_head()
+            body = (site / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return __import__("io").BytesIO(body)
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SubPath)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/hub/"
+        for url, home in ((site.joinpath("404.html").as_uri(), site.joinpath("index.html").as_uri()),
+                          (root + "no/such/page.html", root + "index.html")):
+            # (from disk, the browser's look-ahead may first try the server path: that
+            # fetch fails harmlessly; what matters is what the page ends up with)
+            context, tab, errors = open_page(browser, url)
+            styled = tab.evaluate("getComputedStyle(document.body).getPropertyValue('--kmgen-muted').trim()")
+            assert styled == "#545454", url  # kmgen.css (and Material's styles) loaded
+            assert tab.evaluate("document.querySelector('a.md-logo').href") == home
+            tab.wait_for_function("document.querySelector('a.md-logo img').naturalWidth > 0")
+            assert tab.evaluate("document.querySelector('a.md-logo img').complete")
+            assert errors == [], url
+            context.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -160,7 +160,7 @@ def parse(path: Path) -> ET.Element:
 
 
 def theme_signatures(site: Path) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {"src": set(), "inline": set(), "style": set(), "form": set()}
+    found: dict[str, set[str]] = {"src": set(), "inline": set(), "style": set(), "form": set(), "base": set()}
     for path in site.rglob("*.html"):
         for el in parse(path).iter():
             if el.tag == "script" and el.get("src"):
@@ -171,6 +171,8 @@ def theme_signatures(site: Path) -> dict[str, set[str]]:
                 found["style"].add((el.text or "").strip())
             elif el.tag == "form":
                 found["form"].add(f"{el.get('class')}|{el.get('name')}|{el.get('action')}")
+            elif el.tag == "base" and path.name == "404.html":  # kmgen.publish.notfound: the site's own path
+                found["base"].add(el.get("href", ""))
     return found
 
 
@@ -189,6 +191,8 @@ def audit(root: ET.Element, theme: dict[str, set[str]], where: str) -> list[str]
                 problems.append(f"{where}: <{el.tag} {name}>")
             if name.lower() in URL_ATTRS and re.sub(r"[\x00-\x20]", "", value).lower().startswith(BAD_SCHEMES):
                 problems.append(f"{where}: <{el.tag} {name}={value!r}>")
+        if el.tag == "base" and where == "404.html" and el.get("href") in theme["base"]:
+            continue
         if el.tag in FORBIDDEN:
             problems.append(f"{where}: <{el.tag}>")
         elif el.tag == "meta" and el.get("http-equiv"):

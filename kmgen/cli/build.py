@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import yaml
 
 from kmgen.cli.common import content_option, emit_diagnostics, format_option, index_option, plural, progress, say
 from kmgen.diagnostics import printable
@@ -62,6 +63,8 @@ def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path,
         say(f"build stopped: cannot write{printable(str(where))}: {exc.strerror or exc}; {site_dir} was not changed",
             err=True)
         raise SystemExit(1) from None
+    for line in _placeholder_warnings(config_file):
+        click.echo(f"warning: {line}", err=True)
     warnings = sum(1 for d in report.diagnostics if d.severity == "warning")
     if warnings:
         click.echo(f"{plural(warnings, 'warning')} (run 'kmgen check' to see them)", err=True)
@@ -70,3 +73,20 @@ def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path,
                f"({plural(report.files, 'file')}) to {site_dir}{kept}")
     if not report.indexed:
         click.echo("note: search index not built (kmgen.index is not available)", err=True)
+
+
+def _placeholder_warnings(config_file: Path) -> list[str]:
+    from kmgen.publish import placeholders
+
+    try:  # mkdocs.yml may use MkDocs' own YAML tags (!ENV ...): read only the plain keys
+        data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_PlainLoader)
+    except (OSError, yaml.YAMLError):
+        return []
+    return placeholders.warnings(data) if isinstance(data, dict) else []
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """Safe YAML that reads an unknown tag's value as plain data instead of failing."""
+
+
+_PlainLoader.add_multi_constructor("", lambda loader, _suffix, node: None)

@@ -27,7 +27,7 @@ from mkdocs.structure.toc import AnchorLink
 
 from kmgen import i18n
 from kmgen.hub import Hub, load_hub
-from kmgen.publish import preflight, sanitize
+from kmgen.publish import notfound, placeholders, preflight, sanitize
 from kmgen.publish.navigation import nav_entry
 from kmgen.publish.outputs import write_outputs
 from kmgen.publish.pages import PageSource, SitePages
@@ -62,6 +62,11 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
                             site_url=site_url if not site_url or site_url.endswith("/") else site_url + "/",
                             index_dir=index_dir)
         self.site_language = str(config.theme.get("language") or "en")
+        if placeholders.is_placeholder(config.repo_url):
+            # no header button or edit links into an example repository (kmgen build says so)
+            config.repo_url = None
+            config.repo_name = None
+            config.edit_uri = None
         self.site = Site(hub, settings, load_related(index_dir))
         self.pages = SitePages(self.site)
         if config.nav is None:
@@ -166,6 +171,7 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.site is not None
         write_outputs(self.site, Path(config.site_dir))
+        notfound.make_portable(Path(config.site_dir), config.site_url)
 
     def _source(self, page: Page) -> PageSource | None:
         return self.pages.by_uri.get(page.file.src_uri) if self.pages else None
