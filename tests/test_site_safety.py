@@ -409,3 +409,16 @@ def test_the_themes_own_inline_scripts_come_from_its_templates() -> None:
                                                                              "../..")
     assert any(p.fullmatch(written) for p in scripts)
     assert not any(p.fullmatch(written.replace('"../.."', '"x",alert(1),"')) for p in scripts)
+
+
+def test_only_the_portable_404_page_may_carry_one_base_inside_the_site() -> None:
+    from kmgen.publish import notfound, site_safety
+
+    one = site_safety.parse('<html><head><base href="/hub/"></head><body></body></html>')
+    two = site_safety.parse('<html><head><base href="/hub/"><base href="/x/"></head></html>')
+    away = site_safety.parse('<html><head><base href="https://evil.example/"></head></html>')
+    scripts = notfound.script_patterns()
+    assert site_safety.audit_tree(None, "404.html", one, scripts, allow_base=True) == []
+    assert site_safety.audit_tree(None, "a.html", one, scripts) != []
+    assert len(site_safety.audit_tree(None, "404.html", two, scripts, allow_base=True)) == 1
+    assert site_safety.audit_tree(None, "404.html", away, scripts, allow_base=True) != []

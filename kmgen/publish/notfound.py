@@ -29,6 +29,13 @@ _CONFIG_FROM_DISK = (
     ' c.textContent = JSON.stringify(j); }</script>')
 
 
+def script_patterns() -> tuple[re.Pattern[str], ...]:
+    """The inline scripts `make_portable` adds, for the site's verification (any prefix)."""
+    bodies = [_FROM_DISK, _CONFIG_FROM_DISK]
+    return tuple(re.compile(re.escape(b.removeprefix("<script>").removesuffix("</script>")).replace(
+        "PREFIX", r'[^"\'<>\\\n]*')) for b in bodies)
+
+
 def site_path(site_url: str | None) -> str:
     """'https://org.github.io/hub' -> '/hub/'; no site_url -> '/'."""
     path = urlsplit(site_url or "").path or "/"

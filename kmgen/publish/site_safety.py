@@ -56,15 +56,18 @@ def parse(text: str) -> Element:
 
 
 def audit_tree(site_dir: Path | None, rel: str, root: Element,
-               theme_scripts: tuple[re.Pattern[str], ...]) -> list[str]:
-    """Problems in one parsed page, `rel` its path inside `site_dir`."""
+               theme_scripts: tuple[re.Pattern[str], ...], allow_base: bool = False) -> list[str]:
+    """Problems in one parsed page, `rel` its path inside `site_dir`. `allow_base`:
+    the page may carry one <base> pointing inside the site (kmgen's portable 404 page)."""
     problems: list[str] = []
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue  # comments
         tag = local_name(el.tag)
         problems.extend(_attribute_problems(rel, tag, el))
-        if tag in FORBIDDEN:
+        if tag == "base" and allow_base and not _external(el.get("href", "")):
+            allow_base = False  # one, and only one
+        elif tag in FORBIDDEN:
             problems.append(f"{rel}: <{tag}> is not allowed (it embeds or redirects content)")
         elif tag == "meta" and el.get("http-equiv", "").strip().lower() in ("refresh", "set-cookie"):
             problems.append(f"{rel}: <meta http-equiv={el.get('http-equiv')}> is not allowed")

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
-from kmgen.publish import site_safety
+from kmgen.publish import notfound, site_safety
 
 REQUIRED_FILES = ("sitemap.xml", "search/search_index.json", "search/search_index.js")
 IGNORED_PAGES = frozenset({"404.html"})  # served at any address; its links are the theme's
@@ -72,7 +72,11 @@ def verify(site_dir: Path, content_pages: Iterable[str], generated_pages: Iterab
     pages: dict[str, _Page] = {}
     for rel in sorted(built):
         root = site_safety.parse((site_dir / rel).read_text(encoding="utf-8", errors="replace"))
-        problems.extend(site_safety.audit_tree(site_dir, rel, root, theme))
+        if rel == notfound.NOT_FOUND:
+            problems.extend(site_safety.audit_tree(site_dir, rel, root, theme + notfound.script_patterns(),
+                                                   allow_base=True))
+        else:
+            problems.extend(site_safety.audit_tree(site_dir, rel, root, theme))
         pages[rel] = _collect(root)
     for rel, page in pages.items():
         if rel not in IGNORED_PAGES:
