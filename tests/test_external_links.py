@@ -276,6 +276,10 @@ def test_a_slow_drip_is_bounded_by_the_deadline(server: Server, part: str) -> No
     server.routes["/slow"] = _drip(part, outcome)
     assert _probe(server.url("/slow"), _options(timeout=1.0)) == Result(
         "unknown", "no complete answer within 1 s")
+    if not server.requests:
+        # On a loaded machine the deadline can pass before the request is even
+        # sent: then there is nothing to hang up on, and nothing was served.
+        return
     for _ in range(200):  # until the server notices: waiting, not timing
         if outcome:
             break
