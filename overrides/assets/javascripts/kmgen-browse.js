@@ -28,6 +28,7 @@
   var field = document.getElementById("kmgen-q");
   var note = document.getElementById("kmgen-find-note");
   var words = "";
+  var ranked = false; // whether the list is in rank order (to put it back in title order once)
   var found = null; // null: no words; else {rank: {path: n}, snippets: {path: [[text, marked]...]}, text, more}
 
   function selection() {
@@ -99,8 +100,9 @@
       row.hidden = !ok;
       if (ok) shown += 1;
       showSnippet(row, found && ok ? found.snippets[path] : null);
-      list.appendChild(row); // in rank order while searching, in title order otherwise
+      if (found || ranked) list.appendChild(row); // in rank order while searching, in title order otherwise
     });
+    ranked = !!found;
     boxes.forEach(function (b) {
       var n = 0;
       data.resources.forEach(function (r) {
