@@ -622,3 +622,18 @@ def test_codeowners_and_contributing_name_every_protected_path() -> None:
     contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
     for path in owned:
         assert f"`{path.rstrip('/')}" in contributing.replace("`CODEOWNERS`](CODEOWNERS)", "`CODEOWNERS`"), path
+
+
+def test_plain_mkdocs_build_takes_a_marked_section_in_code(make_hub, tmp_path: Path) -> None:
+    # A fresh process: the tolerant reader must come from the plugin, not from a check run earlier.
+    import subprocess
+    import sys
+
+    root = make_hub({"a.md": page("A", body="Code: `<![x` and `<![CDATA[y`.\n")})
+    out = tmp_path / "out"
+    code = (f"from mkdocs.commands.build import build; from mkdocs.config import load_config; "
+            f"build(load_config({str(site_config(tmp_path))!r}, docs_dir={str(root)!r}, site_dir={str(out)!r}, "
+            f"strict=False))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "&lt;![x" in (out / "a.html").read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
 from kmgen import i18n
+from kmgen.checks import render_budget
 from kmgen.hub import Hub, load_hub
 from kmgen.publish import notfound, placeholders, preflight, sanitize
 from kmgen.publish.navigation import nav_entry
@@ -55,6 +56,7 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
 
     @event_priority(-50)  # after other plugins settle the config (offline turns off directory URLs)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        render_budget.tolerate_marked_sections()  # a plain `mkdocs build` must not die on `<![` in code either
         hub = self.hub or _load_checked(Path(config.docs_dir))
         index_dir = Path(config.config_file_path or ".").parent / self.config.index_dir
         site_url = config.site_url or ""
