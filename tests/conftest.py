@@ -145,8 +145,8 @@ def run_kmgen(*args: str, cwd: Path | None = None, check: bool = False) -> subpr
 
 
 def site_config(directory: Path) -> Path:
-    """The repository's mkdocs.yml, copied into `directory` with its theme overrides
-    pointing back at the repository (for site builds of test hubs)."""
+    """The repository's mkdocs.yml, copied into `directory` (for site builds of test hubs;
+    kmgen's theme comes from the installed package, as for any hub)."""
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     path = directory / "mkdocs.yml"
     path.write_text(text.replace("custom_dir: overrides", f"custom_dir: {REPO / 'overrides'}"), encoding="utf-8")

@@ -17,7 +17,7 @@ from kmgen.hub import load_hub
 from kmgen.publish.build import publish
 from kmgen.taxonomy import load_taxonomy
 
-TEMPLATES = REPO / "overrides"
+TEMPLATES = REPO / "kmgen" / "theme"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 
 # The mini taxonomy with reader wording and French/Spanish labels on a few concepts.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +57,60 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
     assert proc.stderr.strip() == f"Error: {tmp_path} already has content/index.md, mkdocs.yml; nothing was written"
     assert files_under(tmp_path) == ["content/index.md", "mkdocs.yml"]
     assert (tmp_path / "mkdocs.yml").read_text(encoding="utf-8") == "site_name: mine\n"
+
+
+def test_a_new_hub_builds_and_its_own_overrides_win(tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    run_kmgen("init", str(hub), "--minimal", check=True)
+    config = hub / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  # custom_dir: overrides", "  custom_dir: overrides"),
+                      encoding="utf-8")
+    (hub / "overrides/assets/stylesheets").mkdir(parents=True)
+    (hub / "overrides/assets/stylesheets/kmgen.css").write_text("/* this hub's own */\n", encoding="utf-8")
+    (hub / "overrides/kmgen").mkdir()
+    (hub / "overrides/kmgen/type.html").write_text(
+        '{% extends "main.html" %}{% block content %}<p id="ours">Our type page</p>{% endblock %}\n', encoding="utf-8")
+    built = run_kmgen("build", cwd=hub, check=True)
+    assert "published 8 pages" in built.stdout
+    site = hub / "site"
+    assert (site / "assets/stylesheets/kmgen.css").read_text(encoding="utf-8") == "/* this hub's own */\n"
+    assert '<p id="ours">Our type page</p>' in (site / "types/playbook.html").read_text(encoding="utf-8")
+    home = (site / "index.html").read_text(encoding="utf-8")  # everything else is kmgen's own theme
+    assert 'id="kmgen-q"' in home and "<title>Knowledge hub</title>" in home
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_anywhere_starts_and_builds_a_hub(tmp_path: Path) -> None:
+    """kmgen from a built wheel, in a fresh virtual environment, outside this repository:
+    `kmgen init` then `kmgen build` work with nothing but the installed package."""
+    source = tmp_path / "source"  # a copy, so the build leaves nothing in the repository
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / name, source / name)
+    for folder in ("kmgen", "plugins"):
+        shutil.copytree(REPO / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    dist = tmp_path / "dist"
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)])
+    wheel = next(dist.glob("kmgen-*.whl"))
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)])
+    run([str(venv / "bin/python"), "-m", "pip", "install", "-q", str(wheel)])
+    hub = tmp_path / "elsewhere" / "our-hub"
+    kmgen = str(venv / "bin/kmgen")
+    run([kmgen, "init", str(hub), "--minimal", "--name", "Our hub"], cwd=tmp_path)
+    built = run([kmgen, "build"], cwd=hub)
+    assert "published 8 pages" in built.stdout
+    site = hub / "site"
+    assert (site / "assets/stylesheets/kmgen.css").is_file()  # kmgen's theme came with the package
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "<title>Our hub</title>" in home and 'id="kmgen-q"' in home
+    playbook = (site / "playbooks/example-playbook.html").read_text(encoding="utf-8")
+    assert 'class="kmgen-panel kmgen-panel--side md-typeset"' in playbook
+
+
+def run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900,
+                          env={**env, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 0, f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc

@@ -246,7 +246,7 @@ def _md(value: str) -> str:
 
 
 # -- the published page ("Coverage and gaps") ---------------------------------
-# Values for overrides/kmgen/coverage.html: every string escaped here, once.
+# Values for kmgen/theme/kmgen/coverage.html: every string escaped here, once.
 
 @dataclass(frozen=True)
 class CellView:

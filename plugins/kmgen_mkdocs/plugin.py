@@ -25,6 +25,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+import kmgen
 from kmgen import i18n
 from kmgen.checks import render_budget
 from kmgen.hub import Hub, load_hub
@@ -35,6 +36,9 @@ from kmgen.publish.pages import PageSource, SitePages
 from kmgen.publish.site import Settings, Site, load_related
 
 log = logging.getLogger("mkdocs.plugins.kmgen")
+
+# kmgen's page templates, styles and scripts, shipped inside the package.
+THEME_DIR = Path(kmgen.__file__).parent / "theme"
 
 
 class KmgenConfig(Config):
@@ -64,6 +68,7 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
                             site_url=site_url if not site_url or site_url.endswith("/") else site_url + "/",
                             index_dir=index_dir)
         self.site_language = str(config.theme.get("language") or "en")
+        _add_kmgen_theme(config)
         if placeholders.is_placeholder(config.repo_url):
             # no header button or edit links into an example repository (kmgen build says so)
             config.repo_url = None
@@ -188,6 +193,15 @@ def _load_checked(root: Path) -> Hub:
         if d.severity == "error":
             log.warning(f"kmgen: {d.to_text()} (not published)")
     return hub
+
+
+def _add_kmgen_theme(config: MkDocsConfig) -> None:
+    """Put kmgen's theme folder on the theme's search path: after the hub's own
+    custom_dir (whose files still override kmgen's) and before Material's."""
+    dirs = config.theme.dirs
+    theme = os.fspath(THEME_DIR)
+    if theme not in dirs:
+        dirs.insert(1 if config.theme.custom_dir else 0, theme)
 
 
 def _inclusion(source: PageSource) -> InclusionLevel:
