@@ -152,7 +152,7 @@ def synthetic(pages: int, timed: bool) -> None:
         files = find_index.files(site)
         manifest = find_index.manifest(site)
     shards = [data for name, data in files.items() if name.startswith(f"{find_index.FIND_DIR}/index-")]
-    engine = (Path(__file__).resolve().parent.parent / "overrides" / find_index.ENGINE_SCRIPT).read_bytes()
+    engine = (Path(__file__).resolve().parent.parent / "kmgen" / "theme" / find_index.ENGINE_SCRIPT).read_bytes()
     first = [engine, files[find_index.CONCEPTS_SCRIPT], files[find_index.API_SCRIPT], shards[0]]
     whole = sum(len(gzip.compress(d, 6)) for d in shards)
     first_gz = [len(gzip.compress(d, 6)) for d in first]
@@ -188,7 +188,7 @@ def first_results(files: dict[str, bytes], manifest: dict[str, object], word: st
     """Seconds from the start of a search to its first results, over throttled HTTP and from file://."""
     from playwright.sync_api import sync_playwright
 
-    repo = Path(__file__).resolve().parent.parent / "overrides"
+    repo = Path(__file__).resolve().parent.parent / "kmgen" / "theme"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for name, data in files.items():

@@ -27,7 +27,8 @@ import yaml
 from kmgen.diagnostics import Diagnostic
 
 # Repository paths whose changes a maintainer must review (folders end in "/").
-PROTECTED = ("mkdocs.yml", "overrides/", "plugins/", ".github/", "CODEOWNERS", "pyproject.toml")
+PROTECTED = ("mkdocs.yml", "overrides/", "kmgen/theme/", "plugins/", ".github/", "CODEOWNERS", "pyproject.toml",
+             "content/kmgen.yml")
 # Words in an extension's or plugin's name that mean it pulls other files,
 # runs code or templates into pages.
 _RISKY_WORDS = ("snippet", "include", "exec", "macros", "hooks", "gen-files", "gen_files", "markdownextradata",
