@@ -206,7 +206,7 @@ def test_a_french_page_is_french(sample: Path, browser) -> None:
     assert tab.get_attribute("html", "lang") == "fr"
     assert tab.inner_text(".kmgen-translation-of").startswith("Traduction de Rolling out a DPI-based service")
     assert tab.inner_text(".kmgen-panel--side dt >> nth=0") == "RESPONSABLE"  # shown in capitals by CSS
-    assert tab.get_attribute("input.md-search__input", "placeholder") == "Rechercher"
+    assert tab.get_attribute("input#kmgen-header-q", "placeholder") == "Chercher"  # the header's Find box
     assert "Adapted from" not in tab.content()
     tab.click(".kmgen-languages a")  # the language switcher leads to the original, which links back
     assert tab.get_attribute("html", "lang") == "en"

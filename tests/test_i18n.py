@@ -113,7 +113,7 @@ def test_a_french_page_is_french_from_html_lang_to_chrome(site: Path) -> None:
     for words in ("Responsable", "Dernière revue", "Prochaine revue", "Traduction de", "Autres langues",
                   "À propos de cette page"):
         assert words in french, words
-    assert 'placeholder="Rechercher"' in french  # Material's own chrome follows the page too
+    assert 'placeholder="Chercher"' in french  # the header's Find box follows the page too
     assert "Domaine</span> Santé" in french  # reader label and concept label in French
     assert "Owner" not in french and "Adapted from" not in french and "Adapté de" not in french
     assert "Cette traduction n’est peut-être plus à jour" not in french  # its hash is current
