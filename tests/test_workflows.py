@@ -412,7 +412,7 @@ def test_the_problem_report_in_contributing_is_what_kmgen_prints(make_hub) -> No
     guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
     front_matter = re.search(r"```yaml\n(---\n.*?---\n)```", guide, re.S).group(1)  # type: ignore[union-attr]
     example = re.search(r"```text\n(.*?)\n```", guide, re.S).group(1)  # type: ignore[union-attr]
-    summary = re.search(r"for example `(\d+ files, [^`]*)`", guide).group(1)  # type: ignore[union-attr]
+    summary = re.search(r"for example `(\d+ files?, [^`]*)`", guide).group(1)  # type: ignore[union-attr]
     root = make_hub({"case-studies/togo.md": front_matter.replace("health]", "helth]") + "Text.\n"})
     proc = run_kmgen("check", str(root))
     assert proc.returncode == 1
