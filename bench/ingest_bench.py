@@ -59,10 +59,37 @@ def run(source: Path, hub: Path) -> tuple[float, float, dict[str, int]]:
     return time.perf_counter() - start, time.process_time() - cpu, report.totals()
 
 
+HOSTILE = {"20,000 unclosed {% if %}": "{% if x %} text " * 20000,
+           "20,000 unclosed Hugo shortcodes": "{{< note >}} a " * 20000,
+           "50,000 unclosed [": "[a" * 50000 + "](b)",
+           "3,000 nested markdown=1 wrappers": '<section markdown="1">' * 3000,
+           "50,000 unclosed <a": "<a " * 50000}
+
+
+def hostile() -> None:
+    """Pages written to make a converter quadratic: each must stay in seconds."""
+    from kmgen.ingest import markup, templates
+    from kmgen.ingest.links import LinkReport, SiteMap, rewrite
+    from kmgen.ingest.masking import mask
+
+    for name, body in HOSTILE.items():
+        start = time.perf_counter()
+        masked = mask(body)
+        conv = templates.Conversion()
+        text = markup.convert(templates.convert(masked, conv), conv)
+        rewrite(text, "a.md", "/a/", SiteMap(), LinkReport())
+        print(f"hostile page, {name} ({len(body):,} characters): {time.perf_counter() - start:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=1500)
-    pages = parser.parse_args().pages
+    parser.add_argument("--hostile", action="store_true", help="Only time the hostile pages.")
+    arguments = parser.parse_args()
+    hostile()
+    if arguments.hostile:
+        return
+    pages = arguments.pages
     work = Path(tempfile.mkdtemp(prefix="kmgen-ingest-bench-"))
     try:
         make_source(work / "source", pages)

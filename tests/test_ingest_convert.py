@@ -68,3 +68,17 @@ def test_each_heading_id_is_converted_once() -> None:
     assert out == "## A { #a }\n\n## B { #b }\n\n## C { #c }\n\n## D { #d }\n"
     assert conv.changes["gitbook heading anchor -> heading id"] == 1
     assert conv.changes["heading {#id} -> attribute list"] == 2
+
+
+def test_unclosed_tags_leave_matched_blocks_converted_and_show_a_placeholder() -> None:
+    body = ('{% if user %}\n{% hint style="info" %}\nInside.\n{% endhint %}\n'
+            '{{< note >}}\nHugo inside.\n{{< /note >}}\n{% raw %}never closed')
+    out, conv = convert(body)
+    assert "!!! info\n\n    Inside." in out and "!!! note\n\n    Hugo inside." in out
+    assert "*[not imported: template tag 'if'" in out and "*[not imported: template tag 'raw'" in out
+    assert find(out) == []
+
+
+def test_nested_blocks_of_one_kind_pair_innermost_first() -> None:
+    out, _conv = convert("{{< note >}}\nouter\n{{< note >}}\ninner\n{{< /note >}}\n{{< /note >}}")
+    assert "!!! note\n\n    outer\n\n    !!! note\n\n        inner" in out

@@ -32,14 +32,14 @@ class Residue:
 
 
 RESIDUE: tuple[Residue, ...] = (
-    Residue("KM901", "error", re.compile(r"\{\{[<%].*?[>%]\}\}"), "Hugo shortcode",
+    Residue("KM901", "error", re.compile(r"\{\{[<%].{0,500}?[>%]\}\}"), "Hugo shortcode",
             "use an admonition (!!! note), a Markdown image or link, or plain text; kmgen ingest converts these"),
-    Residue("KM902", "error", re.compile(r"\{%-?\s*[\w-]+.*?%\}"), "Liquid/Nunjucks/GitBook tag",
+    Residue("KM902", "error", re.compile(r"\{%-?\s*[\w-]+.{0,500}?%\}"), "Liquid/Nunjucks/GitBook tag",
             "use Markdown: !!! note for hints, === \"Title\" for tabs, a link for embeds; "
             "put template code in a code span or fenced block"),
-    Residue("KM903", "error", re.compile(r"\{\{(?![<%]).*?\}\}"), "template variable",
+    Residue("KM903", "error", re.compile(r"\{\{(?![<%]).{0,500}?\}\}"), "template variable",
             "write the value itself, or put the braces in a code span if they are meant to be shown"),
-    Residue("KM904", "error", re.compile(r"\{:\s*[^}\n]*\}"), "kramdown attribute list",
+    Residue("KM904", "error", re.compile(r"\{:\s*[^}\n]{0,500}\}"), "kramdown attribute list",
             "remove it, or for a heading id write '## Title { #id }'"),
     Residue("KM905", "error", re.compile(r"&#(?:x0*20|0*32|x0*9|0*9);", re.I), "encoded whitespace",
             "replace it with a plain space (or nothing at the end of a line)"),

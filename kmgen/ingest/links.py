@@ -25,10 +25,10 @@ from kmgen.sources import ASSET_SUFFIXES
 RESOLVED, NOT_INGESTED, OTHER_SITE = "resolved", "to a page not ingested", "to another site on the same host"
 MISSING_ASSET, ASSET, BROKEN_UPSTREAM, BROKEN = "missing asset", "asset copied", "broken upstream", "broken"
 EXTERNAL, FRAGMENT = "external", "fragment"
-_INLINE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
-                     r"(\s+\"[^\"\n]*\")?\s*\)")
+_INLINE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]{0,500}\]){0,2000})\]"
+                     r"\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(\s+\"[^\"\n]*\")?\s*\)")
 _REF_DEF = re.compile(r"^( {0,3}\[(?!\^)[^\]\n]+\]:\s*)(\S+)(.*)$", re.M)
-_HTML_ATTR = re.compile(r"""(<(?:a|img)\b[^>]*?\s)(href|src)=(["'])([^"']*)\3""", re.I)
+_HTML_ATTR = re.compile(r"""(<(?:a|img)\b[^>]{0,1000}?\s)(href|src)=(["'])([^"']{0,2000})\3""", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 

@@ -19,19 +19,22 @@ _TIGHT_HEADING = re.compile(r"^(#{1,6})(?=[A-Z\u00c0-\u00de])", re.M)
 _ENCODED_SPACE = re.compile(r"&#(?:x0*20|0*32|x0*9|0*9);", re.I)
 _ZERO_WIDTH_ALWAYS = re.compile("[\u200b\u2060\ufeff]")
 _ZERO_WIDTH_JOINER = re.compile(r"(?<=[A-Za-z\u00c0-\u024f])[\u200c\u200d](?=[A-Za-z\u00c0-\u024f])")
-_FIGURE = re.compile(r"<figure>\s*<img\s+([^>]*?)/?>\s*(?:<figcaption>(.*?)</figcaption>\s*)?</figure>", re.S | re.I)
+_FIGURE = re.compile(r"<figure>\s*<img\s+([^>]{0,2000}?)/?>\s*(?:<figcaption>(.{0,2000}?)</figcaption>\s*)?</figure>",
+                     re.S | re.I)
 _IMG_ATTR = re.compile(r"""(src|alt)\s*=\s*"([^"]*)\"""", re.I)
-_MD_ATTR = re.compile(r"""<(\w+)([^>]*?)\smarkdown\s*=\s*["']?(?:1|block|span)["']?([^>]*)>""", re.I)
+_MD_ATTR = re.compile(r"""<(\w+)([^>]{0,500}?)\smarkdown\s*=\s*["']?(?:1|block|span)["']?([^>]{0,500})>""", re.I)
 _ANGLE_TARGET = re.compile(r"\]\(<([^>\n]*)>(\s+\"[^\"]*\")?\)")
 _SPACED_TARGET = re.compile(r"\]\(([^()\n\"<> ]+(?: [^()\n\"<> ]+)+\.[A-Za-z0-9]{2,5})\)")
 _ESCAPED_LT = re.compile(r"\\<")
-_IFRAME = re.compile(r"""<iframe\b[^>]*?\ssrc=["'](https?://[^"']+)["'](?:[^>]*?\stitle=["']([^"']*)["'])?[^>]*>"""
+_IFRAME = re.compile(r"""<iframe\b[^>]{0,1000}?\ssrc=["'](https?://[^"']+)["'](?:[^>]{0,1000}?\stitle=["']([^"']*)["'])?"""
+                     r"""[^>]{0,1000}>"""
                      r"\s*</iframe>", re.I)
 # Tags whose content an HTML parser reads as raw text to the closing tag: left in prose they
 # would hide the rest of the page (and the sanitiser drops them anyway).
 _RAW_TEXT_TAG = re.compile(r"<(?=/?(?:script|style|textarea|title|xmp|noscript|plaintext|iframe)\b)", re.I)
+MAX_WRAPPERS = 500  # per page; more is not a page but an attack on the converter
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?", re.M)
-_BROKEN_REF = re.compile(r"(!?)\[([^\]\n]*)\]\((broken-reference|file:///[^)\s]*)\)")
+_BROKEN_REF = re.compile(r"(!?)\[([^\]\n]{0,500})\]\((broken-reference|file:///[^)\s]{0,500})\)")
 
 
 def convert(text: str, conv: Conversion) -> str:
@@ -87,21 +90,24 @@ def _markdown_in_html(text: str, conv: Conversion) -> str:
     """kramdown's `markdown="1"` asks for Markdown inside an HTML element. Python-Markdown
     (without md_in_html, which kmgen leaves off) would show it raw, so the wrapper
     element goes and its content stays."""
-    while True:
-        m = _MD_ATTR.search(text)
+    pos = 0
+    for _ in range(MAX_WRAPPERS):
+        m = _MD_ATTR.search(text, pos)
         if not m:
-            return text
+            break
         tag = m.group(1).lower()
         end = _matching_close(text, tag, m.end())
         inner = text[m.end():end] if end is not None else text[m.end():]
         after = text[end + len(f"</{tag}>"):] if end is not None else ""
         conv.changes[f"<{tag} markdown=\"1\"> wrapper removed (content kept)"] += 1
         text = text[:m.start()] + "\n" + inner + "\n" + after
+        pos = m.start()
+    return text
 
 
 def _matching_close(text: str, tag: str, start: int) -> int | None:
     depth = 1
-    for m in re.finditer(rf"<(/?){tag}\b[^>]*>", text[start:], re.I):
+    for m in re.finditer(rf"<(/?){tag}\b[^>]{{0,1000}}>", text[start:], re.I):
         depth += -1 if m.group(1) else 1
         if depth == 0:
             return start + m.start()

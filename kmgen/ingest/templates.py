@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from kmgen.ingest.masking import Masked
+from kmgen.ingest.pairing import convert_blocks
 
 REF_PREFIX = "kmgen-ref:"  # a Hugo ref/relref target, resolved by links.py
 ADMONITION_TYPES = {"info": "info", "warning": "warning", "danger": "danger", "success": "success", "tip": "tip",
@@ -24,14 +25,17 @@ _ATTR = re.compile(r"""(\w[\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
 _ARGS = re.compile(r'"([^"]*)"|\'([^\']*)\'|(\S+)')
 _LIQUID_PAIRED = ("hint", "tabs", "tab", "capture", "comment", "highlight", "swagger", "openapi", "content-ref",
                   "code", "if", "unless", "for", "case", "details", "markdown")
-_OPTIONAL_END = re.compile(r"\{%-?\s*(embed|file)\s+([^%]*?)-?%\}((?:(?!\{%).)*?\{%-?\s*end\1\s*-?%\})?", re.S)
-_SINGLE = re.compile(r"\{%-?\s*([\w-]+)(.*?)-?%\}", re.S)
-_OUTPUT = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+_OPTIONAL_END = re.compile(r"\{%-?\s*(embed|file)\s+([^%]{0,1000}?)-?%\}((?:(?!\{%).){0,2000}?\{%-?\s*end\1\s*-?%\})?",
+                           re.S)
+# Every repetition is bounded: an unclosed `{%` must not make each later match scan to the end.
+_SINGLE = re.compile(r"\{%-?\s*([\w-]+)((?:[^%]|%(?!\})){0,1000}?)-?%\}")
+_OUTPUT = re.compile(r"\{\{-?\s*((?:[^}]|\}(?!\})){0,1000}?)\s*-?\}\}")
 _URL_FILTER = re.compile(r"""^(?:"([^"]*)"|'([^']*)')\s*\|\s*url$""")
 _SITE_VARS = re.compile(r"^(?:site|base)\.(?:baseurl|base_url|url)$")
-_HUGO_PAIRED = re.compile(r"\{\{([<%])\s*([\w./-]+)(.*?)\s*[>%]\}\}((?:(?!\{\{[<%]\s*\2[\s>%]).)*?)"
-                          r"\{\{[<%]\s*/\2\s*[>%]\}\}", re.S)
-_HUGO_SINGLE = re.compile(r"\{\{([<%])\s*(/?[\w./-]+)(.*?)\s*[>%]\}\}", re.S)
+_HUGO_TAG = re.compile(r"\{\{[<%]\s*(/?[\w./-]+)((?:[^>%]|[>%](?!\}\})){0,1000}?)\s*[>%]\}\}")
+_HUGO_SINGLE = re.compile(r"\{\{([<%])\s*(/?[\w./-]+)((?:[^>%]|[>%](?!\}\})){0,1000}?)\s*[>%]\}\}")
+_LIQUID_TAG = re.compile(r"\{%-?\s*([\w-]+)((?:[^%]|%(?!\})){0,1000}?)-?%\}")
+_RAW = re.compile(r"\{%-?\s*(raw|endraw)\s*-?%\}")
 
 
 @dataclass
@@ -84,11 +88,18 @@ def convert(masked: Masked, conv: Conversion) -> str:
 
 
 def _raw_blocks(text: str, masked: Masked, conv: Conversion) -> str:
-    def keep(m: re.Match[str]) -> str:
-        conv.changes["liquid raw block unwrapped"] += 1
-        return masked.keep(m.group(1))
-
-    return re.sub(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", keep, text, flags=re.S)
+    """`{% raw %}` does not nest: each opening tag takes the next closing tag."""
+    out, pos, start = [], 0, None
+    for m in _RAW.finditer(text):
+        if m.group(1) == "raw" and start is None:
+            start = m
+        elif m.group(1) == "endraw" and start is not None:
+            out.append(text[pos:start.start()])
+            out.append(masked.keep(text[start.end():m.start()]))
+            conv.changes["liquid raw block unwrapped"] += 1
+            pos, start = m.end(), None
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _optional_end(text: str, conv: Conversion) -> str:
@@ -112,14 +123,10 @@ def _link_target(target: str) -> str:
 
 
 def _liquid_blocks(text: str, conv: Conversion) -> str:
-    names = "|".join(sorted(_LIQUID_PAIRED, key=len, reverse=True))
-    pattern = re.compile(rf"\{{%-?\s*({names})\b(.*?)-?%\}}((?:(?!\{{%-?\s*\1\b).)*?)\{{%-?\s*end\1\s*-?%\}}", re.S)
-    for _ in range(20):  # innermost first; nesting deeper than this is not a page anyone wrote
-        new = pattern.sub(lambda m: _liquid_block(m.group(1), m.group(2), m.group(3), conv), text)
-        if new == text:
-            break
-        text = new
-    return text
+    return convert_blocks(text, _LIQUID_TAG,
+                          lambda name: name[3:] if name.startswith("end") and name[3:] in _LIQUID_PAIRED else None,
+                          lambda name: name in _LIQUID_PAIRED,
+                          lambda name, arg, inner: _liquid_block(name, arg, inner, conv))
 
 
 def _liquid_block(name: str, arg: str, content: str, conv: Conversion) -> str:
@@ -160,12 +167,8 @@ def _liquid_block(name: str, arg: str, content: str, conv: Conversion) -> str:
 
 
 def _hugo_blocks(text: str, conv: Conversion) -> str:
-    for _ in range(20):
-        new = _HUGO_PAIRED.sub(lambda m: _hugo_block(m.group(2), m.group(3), m.group(4), conv), text)
-        if new == text:
-            break
-        text = new
-    return text
+    return convert_blocks(text, _HUGO_TAG, lambda name: name[1:] if name.startswith("/") else None,
+                          lambda name: True, lambda name, arg, inner: _hugo_block(name, arg, inner, conv))
 
 
 def _hugo_block(name: str, arg: str, content: str, conv: Conversion) -> str:
