@@ -122,9 +122,13 @@ def coverage(site: Site) -> list[Generated]:
     title = "Coverage and gaps"
     description = "How many resources the hub has for each combination of topics; empty cells are the gaps."
     url = site.absolute(COVERAGE)
-    data = {"@context": jsonld.CONTEXT, "@type": "WebPage", "@id": url, "url": url, "name": title,
-            "description": description, "isPartOf": jsonld.website(site)}
-    return [Generated(COVERAGE, title, description, "kmgen/coverage.html", lambda: view, lambda: data)]
+
+    def data() -> dict[str, Any]:
+        return {"@context": jsonld.CONTEXT, "@type": "WebPage", "@id": url, "url": url, "name": title,
+                "description": description, "isPartOf": jsonld.website(site)}
+
+    # The view itself is made now: whether the page exists at all depends on it.
+    return [Generated(COVERAGE, title, description, "kmgen/coverage.html", lambda: view, data)]
 
 
 PROVIDERS: list[Provider] = [home, browse, type_pages, facet_pages, review, coverage]
