@@ -66,7 +66,7 @@ A footnote.[^note] Right to left: مرحبا بالعالم. Other scripts: 日�
 
 [^note]: The note, with a [link back](#rich-page-heading).
 
-## Rich page heading {: #rich-page-heading .wide }
+## Rich page heading { #rich-page-heading .wide }
 
 <figure>
   <img src="chart.png" alt="A chart">
@@ -110,9 +110,17 @@ REJECTED = {
     "bad/hidden-by-hr.md": ("<hr>\n\n[after the rule](nope.md)\n", {"KM501"}),
     "bad/raw-image.md": ("<figure><img src=\"missing.png\"></figure>\n", {"KM501"}),
     "bad/raw-page-link.md": ("<p>See <a href=\"../fixtures/void.md\">the rule</a>.</p>\n", {"KM509"}),
-    "bad/heading-id.md": (EXPLOIT + "\n", {"KM824"}),
+    "bad/heading-id.md": (EXPLOIT + "\n", {"KM824", "KM904"}),  # KM904: the `{:` kramdown form
     "bad/external-image.md": ("![pixel](https://tracker.example.org/p.png)\n", {"KM507"}),
     "bad/ipv6.md": ("[admin](http://[fe80::1/admin)\n", {"KM508"}),
+    # Addresses MkDocs reads as relative paths ("unrecognized relative link")
+    # while a browser reads something else.
+    "bad/tab-scheme.md": ("[x](java\tscript:alert(1))\n", {"KM510"}),
+    "bad/entity-scheme.md": ("[x](&#106;avascript:alert(1))\n", {"KM510"}),
+    "bad/line-separator.md": ("[x](javascript\u2028:alert(1))\n", {"KM510"}),
+    "bad/angle-markup.md": ('[x](<https://a.example/"><script>alert(1)</script>>)\n', {"KM510"}),
+    "bad/entity-path.md": ("[x](../fixtures/rich&#46;md)\n", {"KM510"}),
+    "bad/entity-image.md": ("![x](&#104;ttps://tracker.example.org/p.png)\n", {"KM510"}),
 }
 
 
@@ -183,6 +191,11 @@ def test_the_link_errors_are_what_mkdocs_itself_fails_on(caplog: pytest.LogCaptu
     with caplog.at_level(logging.WARNING, logger="mkdocs"):
         render(REJECTED["bad/hidden-by-hr.md"][0])
     assert any("nope.md" in r.getMessage() for r in caplog.records)  # a warning: the strict build stops
+    for rel in ("bad/tab-scheme.md", "bad/entity-scheme.md", "bad/line-separator.md", "bad/angle-markup.md"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="mkdocs"):
+            render(REJECTED[rel][0])
+        assert any("unrecognized relative link" in r.getMessage() for r in caplog.records), rel
     with pytest.raises(ValueError, match="Invalid IPv6 URL"):
         render(REJECTED["bad/ipv6.md"][0])
 

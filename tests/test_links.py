@@ -291,3 +291,69 @@ def test_a_link_shown_in_code_first_does_not_take_the_real_links_line(make_hub) 
             "<!-- [text](missing.md) -->\n\nHere is one: [text](missing.md).\n")
     root = make_hub({"howto.md": page("How to", body=body)})
     assert [(r[1], r[2]) for r in link_diags(root)] == [(BODY + 8, "KM501")]
+
+
+# Addresses a browser and MkDocs may read differently: whitespace, character
+# references, escapes and angle brackets inside the link target. MkDocs sees
+# the address as the element tree holds it, before entities are decoded.
+MKDOCS_READINGS = [
+    "java\tscript:alert(1)", "&#106;avascript:alert(1)", "javascript\u2028:alert(1)",
+    '<https://a.example/"><script>alert(1)</script>>', "ok&#46;md", "&#46;/ok.md", "&#47;ok.md",
+    "java&#09;script:x", "ok.md", "./ok.md", "ok%2Emd", "https://x.org/", "mailto:a@b.org", "ok\\.md", "#",
+    "&#104;ttps://x.org/", "missing.md", "sub/", "<ok.md>", "ok.md?x=1",
+]
+
+
+def _mkdocs_warns(body: str, sources: list[str]) -> list[str]:
+    """What MkDocs itself logs at WARNING (the strict build fails on it) for `body` as p.md."""
+    import logging
+
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.pages import Page
+
+    from conftest import REPO
+
+    config = load_config(str(REPO / "mkdocs.yml"))
+    files = Files([File(s, config.docs_dir, config.site_dir, config.use_directory_urls) for s in ["p.md", *sources]])
+    warned: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                warned.append(record.getMessage())
+
+    catch = Catch()
+    logging.getLogger("mkdocs").addHandler(catch)
+    try:
+        rendered = Page(None, files.get_file_from_path("p.md"), config)
+        rendered.markdown = body
+        rendered.render(config, files)
+    finally:
+        logging.getLogger("mkdocs").removeHandler(catch)
+    return warned
+
+
+def test_kmgen_errs_on_exactly_the_links_mkdocs_warns_about(make_hub) -> None:
+    # The class of issue 10 item 3: an address MkDocs reads as a relative path
+    # a browser reads as something else. kmgen must agree with MkDocs link by link.
+    files: dict[str, str | bytes] = {"ok.md": page("OK"), "sub/index.md": page("Sub")}
+    for number, address in enumerate(MKDOCS_READINGS):
+        files[f"p{number}.md"] = page(f"P{number}", body=f"Text.\n\n[x]({address})\n")
+    found = {path for path, *_ in link_diags(make_hub(files))}
+    for number, address in enumerate(MKDOCS_READINGS):
+        warned = _mkdocs_warns(f"Text.\n\n[x]({address})\n", ["ok.md", "sub/index.md"])
+        assert (f"p{number}.md" in found) == bool(warned), (address, warned)
+
+
+def test_an_address_mkdocs_reads_as_a_relative_path_gets_its_own_error(make_hub) -> None:
+    body = ("[a](java\tscript:alert(1))\n\n[b](&#106;avascript:alert(1))\n\n[c](javascript\u2028:alert(1))\n\n"
+            '[d](<https://a.example/"><script>alert(1)</script>>)\n\n[e](ok&#46;md)\n')
+    root = make_hub({"ok.md": page("OK"), "evil.md": page("Evil", body=body)})
+    rows = [r for r in link_diags(root) if r[0] == "evil.md"]
+    assert [(line, code) for _p, line, code, _m, _h in rows] == [
+        (BODY, "KM510"), (BODY + 2, "KM510"), (BODY + 4, "KM510"), (BODY + 6, "KM510"), (BODY + 8, "KM510")]
+    assert rows[1][3] == ("address '&#106;avascript:alert(1)' is not a link MkDocs can follow: it reads it as the "
+                          "relative path '&#106;avascript:alert(1)', a browser as 'javascript:alert(1)'")
+    assert rows[4][3].endswith("a browser as 'ok.md'")
+    assert "write the address as plain characters" in rows[0][4]

@@ -1,4 +1,4 @@
-"""Internal links, images and anchors, checked on the rendered page (KM501-KM509).
+"""Internal links, images and anchors, checked on the rendered page (KM501-KM510).
 
 Every relative link or image in a page body must reach something the site will
 publish, and every `#anchor` must be an id the rendered page will have. The
@@ -19,7 +19,9 @@ import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
+
+from markdown.util import AMP_SUBSTITUTE
 
 from kmgen import schema
 from kmgen.checks import CheckOptions, render
@@ -37,6 +39,9 @@ _KINDS = {**dict.fromkeys(("png", "jpg", "jpeg", "gif", "webp", "svg", "avif", "
           "pdf": "PDF", **dict.fromkeys(("doc", "docx", "odt", "rtf", "xls", "xlsx", "ods", "csv", "ppt", "pptx",
                                          "odp"), "office file"), "md": "page"}
 _MAX_CANDIDATES = 300  # nearest names considered for a hint: keeps each lookup bounded
+# A relative path no one means as a file name: whitespace, controls, markup, or
+# a would-be scheme (a colon in the first segment, `java script:`).
+_NOT_A_PATH = re.compile(r"[\s<>\"\x00-\x1f\x7f]|^[^/]*:")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Link:
     target: str  # the address as a browser reads it
     tag: str = "a"  # the element it came from (a, img, source ...; ref: a reference definition)
     raw_html: bool = False
+    written: str = ""  # the address as MkDocs validates it ("" where it does not)
 
 
 @dataclass
@@ -57,7 +63,7 @@ class Page:
 
 
 def page_of(doc: Document, facts: BodyFacts) -> Page:
-    links = [Link(doc.body_line + k.offset, k.target, k.tag, k.raw_html) for k in facts.links]
+    links = [Link(doc.body_line + k.offset, k.target, k.tag, k.raw_html, k.written) for k in facts.links]
     return Page(links, [*facts.headings, *facts.ids])
 
 
@@ -130,28 +136,48 @@ def check(hub: Hub, options: CheckOptions) -> list[Diagnostic]:
     return list(diags)
 
 
-def check_link(src: str, link: Link, pages: dict[str, Page], targets: Targets, hub: Hub) -> Diagnostic | None:
-    try:
-        parts = urlsplit(link.target)
-    except ValueError as exc:  # MkDocs splits every link address too, and its build dies on this
-        return _error(src, link, "KM508", f"malformed address '{link.target}': {exc}",
-                      "fix the address (a '[' belongs only around an IPv6 host), or write it as `code`")
+def mkdocs_reading(address: str) -> tuple[str, SplitResult]:
+    """How MkDocs 1.6 sorts a link address before looking it up: the branches
+    of `mkdocs.structure.pages._RelativePathTreeprocessor.path_to_url`, in its
+    order and with its `urlsplit` (which raises ValueError as it does there).
+    "relative" is the only kind MkDocs resolves against the site's files."""
+    parts = urlsplit(address)
     if parts.scheme or parts.netloc:
-        if link.tag in _LOADS and parts.scheme.lower() in ("http", "https", ""):
+        return "external", parts
+    if address.startswith(("/", "\\")):
+        return "absolute", parts
+    if AMP_SUBSTITUTE in address:  # Python-Markdown's obfuscated e-mail autolinks
+        return "email", parts
+    if not parts.path:
+        return "self", parts
+    return "relative", parts
+
+
+def check_link(src: str, link: Link, pages: dict[str, Page], targets: Targets, hub: Hub) -> Diagnostic | None:
+    # Markdown links and images are judged on the address MkDocs reads (its
+    # strict build is the verdict); the rest on what a browser reads.
+    address = link.written or link.target
+    try:
+        kind, parts = mkdocs_reading(address)
+    except ValueError as exc:  # MkDocs splits every link address too, and its build dies on this
+        return _error(src, link, "KM508", f"malformed address '{address}': {exc}",
+                      "fix the address (a '[' belongs only around an IPv6 host), or write it as `code`")
+    if kind == "external":
+        if link.tag in _LOADS and _scheme(link.target) in ("http", "https", ""):
             return _error(src, link, "KM507", f"external image '{link.target}': every reader's browser would "
                           "fetch it from another site", "download it into content/ (next to this page) and link "
                           "to the copy, with its source credited in the text")
         return None  # external: `kmgen links --external` checks those
-    if not link.target:
+    if kind == "email" or not address:
         return None
-    if link.target.startswith(("/", "\\")):
+    if kind == "absolute":
         return _absolute(src, link, parts.path, parts.fragment, targets)
-    if not parts.path:
+    if kind == "self":
         return _anchor(src, link, src, parts.fragment, pages) if parts.fragment else None
     written = unquote(parts.path)
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(src), written))
     if resolved == ".." or resolved.startswith("../"):
-        return _error(src, link, "KM503", f"link '{link.target}' points outside the content folder",
+        return _error(src, link, "KM503", f"link '{address}' points outside the content folder",
                       "link to a page under content/, or use the page's full https:// address")
     if link.raw_html and (resolved in targets.documents or resolved in targets.generated):
         # MkDocs turns `x.md` into the page's address only in Markdown links:
@@ -170,8 +196,28 @@ def check_link(src: str, link: Link, pages: dict[str, Page], targets: Targets, h
     if (hub.root / resolved).is_file():
         return _error(src, link, "KM502", f"link '{link.target}' goes to {resolved}, which will not be "
                       "published: kmgen does not accept that file", "see the errors reported for that file")
+    if link.written and (link.written != link.target or _NOT_A_PATH.search(written)):
+        return _not_a_path(src, link)
     return _error(src, link, "KM501", f"broken link '{link.target}': no page or file at {resolved}",
                   _did_you_mean(src, resolved, targets, parts.fragment, written))
+
+
+def _not_a_path(src: str, link: Link) -> Diagnostic:
+    # MkDocs found no file at this "relative path" and the strict build stops
+    # ("unrecognized relative link"); what the contributor meant is usually
+    # what a browser would read, hidden by a character reference or whitespace.
+    browser = f", a browser as '{link.target}'" if link.target != link.written else ""
+    return _error(src, link, "KM510", f"address '{link.written}' is not a link MkDocs can follow: it reads it as the "
+                  f"relative path '{link.written}'{browser}", "write the address as plain characters, with no "
+                  "spaces, tabs, character references (&#...;) or angle brackets inside it, e.g. "
+                  "'https://example.org/page' or 'other-page.md'; if it is meant as text, put it in `code`")
+
+
+def _scheme(address: str) -> str:
+    try:
+        return urlsplit(address).scheme.lower()
+    except ValueError:
+        return ""
 
 
 def _unpublished(src: str, link: Link, resolved: str, targets: Targets) -> Diagnostic:

@@ -44,7 +44,7 @@ DEFAULT_EXTENSIONS: dict[str, dict[str, Any]] = {
     "toc": {"permalink": True}, "pymdownx.details": {}, "pymdownx.highlight": {}, "pymdownx.superfences": {},
     "pymdownx.tabbed": {"alternate_style": True},
 }
-FACTS_VERSION = 3  # bump when BodyFacts or the way they are collected changes
+FACTS_VERSION = 4  # bump when BodyFacts or the way they are collected changes
 # An id the theme may print unescaped: a slug, as the toc extension makes them.
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 

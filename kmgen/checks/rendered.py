@@ -31,6 +31,9 @@ _GENERATED_LINK = {"headerlink", "footnote-ref", "footnote-backref"}
 _URL_ATTRS = {"a": ("href",), "area": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
               "video": ("src", "poster"), "audio": ("src",), "track": ("src",)}
 _PLACEHOLDER = re.compile("\x02(\\d+)\x03")  # Python-Markdown's backslash-escape placeholders
+# The links MkDocs validates, and the attribute it reads
+# (mkdocs.structure.pages._RelativePathTreeprocessor.run).
+_MKDOCS_CHECKS = {"a": "href", "img": "src"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class FoundLink:
     target: str  # the address as a browser reads it (entities decoded)
     tag: str  # a, img, source ... ("ref" for a reference definition)
     raw_html: bool = False
+    # The address as MkDocs validates it (the element tree's value, escapes
+    # restored, character references not decoded); "" where MkDocs does not
+    # look (raw HTML, <source> ...).
+    written: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ class BodyFacts:
     failure: tuple[str, int, str, str] | None = None  # (code, offset, message, hint)
 
     def to_json(self) -> dict[str, Any]:
-        return {"links": [[k.offset, k.target, k.tag, k.raw_html] for k in self.links],
+        return {"links": [[k.offset, k.target, k.tag, k.raw_html, k.written] for k in self.links],
                 "headings": list(self.headings), "ids": list(self.ids),
                 "explicit_ids": [list(e) for e in self.explicit_ids],
                 "failure": list(self.failure) if self.failure else None}
@@ -61,7 +68,7 @@ class BodyFacts:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BodyFacts:
         failure = data.get("failure")
-        return cls(tuple(FoundLink(int(o), str(t), str(g), bool(r)) for o, t, g, r in data["links"]),
+        return cls(tuple(FoundLink(int(o), str(t), str(g), bool(r), str(w)) for o, t, g, r, w in data["links"]),
                    tuple(data["headings"]), tuple(data["ids"]),
                    tuple((int(o), str(i)) for o, i in data["explicit_ids"]),
                    (str(failure[0]), int(failure[1]), str(failure[2]), str(failure[3])) if failure else None)
@@ -72,7 +79,7 @@ class _Collector(Treeprocessor):
 
     def __init__(self, md: markdown.Markdown) -> None:
         super().__init__(md)
-        self.links: list[tuple[str, str]] = []
+        self.links: list[tuple[str, str, str]] = []  # (tag, address as a browser reads it, as MkDocs does)
         self.ids: list[str] = []
         self.assigned: list[str] = []  # ids attr_list set
 
@@ -91,8 +98,12 @@ class _Collector(Treeprocessor):
                 continue
             for attr in _URL_ATTRS.get(el.tag, ()):
                 value = el.get(attr)
-                if value is not None:
-                    self.links.extend((el.tag, url) for url in _urls(attr, _decode(value)))
+                if value is None:
+                    continue
+                if _MKDOCS_CHECKS.get(el.tag) == attr:
+                    self.links.append((el.tag, _decode(value).strip(), _restored(value)))
+                else:
+                    self.links.extend((el.tag, url, "") for url in _urls(attr, _decode(value)))
 
 
 def install(md: markdown.Markdown) -> _Collector:
@@ -117,7 +128,7 @@ def install(md: markdown.Markdown) -> _Collector:
 def collect(md: markdown.Markdown, collector: _Collector, body: str) -> BodyFacts:
     """The facts of the body `md` has just converted (call before `md.reset()`)."""
     where = SourceLines(body)
-    links = [FoundLink(where.find(url), url, tag) for tag, url in collector.links]
+    links = [FoundLink(where.find(written or url), url, tag, False, written) for tag, url, written in collector.links]
     raw = _RawHTML()
     for block in md.htmlStash.rawHtmlBlocks:
         if isinstance(block, str):
@@ -149,9 +160,14 @@ def _flatten(tokens: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _restored(value: str) -> str:
+    """`value` with backslash escapes restored, as Python-Markdown's unescape
+    step leaves it before MkDocs reads it."""
+    return _PLACEHOLDER.sub(lambda m: chr(int(m.group(1))), value)
+
+
 def _decode(value: str) -> str:
-    value = _PLACEHOLDER.sub(lambda m: chr(int(m.group(1))), value.replace(AMP_SUBSTITUTE, "&"))
-    return html.unescape(value)
+    return html.unescape(_restored(value.replace(AMP_SUBSTITUTE, "&")))
 
 
 def _urls(attr: str, value: str) -> list[str]:
@@ -263,8 +279,10 @@ def _written(value: str) -> str:
     """A pattern for `value` as it may be written: any punctuation may carry a
     backslash escape or be an HTML character reference."""
     parts = []
-    for char in value[:200]:
-        if char.isascii() and not char.isalnum():
+    for char in re.sub(" +", " ", value[:200]):
+        if char == " ":
+            parts.append("[ \t]+")  # Python-Markdown expands a tab to spaces
+        elif char.isascii() and not char.isalnum():
             entity = f"&#{ord(char)};|&#x{ord(char):x};"
             named = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}.get(char)
             parts.append(f"(?:\\\\?{re.escape(char)}|{entity}{'|' + named if named else ''})")
