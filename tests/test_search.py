@@ -283,3 +283,13 @@ def test_kmgen_search_on_a_page_with_an_empty_body_does_not_trace_back(summary_o
                      "--format", fmt, "--counts")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "guidelines/stub.md" in proc.stdout
+
+
+@pytest.mark.parametrize("query", ["*:", "?:x", "a*:", "title*:birth"])
+def test_a_wildcard_in_a_field_name_does_not_trace_back(hub_index, query: str) -> None:
+    """Found by the property test: '*:' made bound_query raise ValueError."""
+    _root, index_dir, _tax = hub_index
+    try:
+        search.search(index_dir, query)
+    except QueryError:
+        pass
