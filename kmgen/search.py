@@ -114,9 +114,8 @@ def _bound_wildcards(text: str) -> tuple[str, list[str]]:
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
         literal = word.split(":", 1)[-1]
-        # A wildcard only in the field part (`*:`) leaves no literal: treat it as leading.
-        first = min((i for i, ch in enumerate(literal) if ch in "*?"), default=0)
-        if first >= MIN_WILDCARD_PREFIX:
+        stars = [i for i, ch in enumerate(literal) if ch in "*?"]
+        if stars and stars[0] >= MIN_WILDCARD_PREFIX:  # none: the wildcard is in a field name ('*:')
             return word
         plain = re.sub(r"[*?]", "", word)
         dropped.append(plain.split(":", 1)[-1] or "(nothing)")
