@@ -64,7 +64,7 @@ def test_front_matter_cannot_spoof_workflow_commands(make_hub, fmt: str) -> None
     if fmt == "github":
         assert len(commands) == len(found)
         assert all(re.match(r"::(error|warning|notice) file=content/(bad\.md|%3A%3Awarning file=README\.md%2Cline=1"
-                            r"%3A%3Ax\.md),line=\d+,title=KM\d+::", c) for c in commands), commands
+                            r"%3A%3Ax\.md)(,line=\d+)?,title=KM\d+::", c) for c in commands), commands
     else:
         assert commands == []
 
@@ -105,13 +105,17 @@ def test_no_command_prints_a_control_character_from_contributed_text(hostile_hub
         out = proc.stdout + proc.stderr
         assert not UNSAFE.search(out), (args, UNSAFE.findall(out), out)
         seen_evil += "evil.example" in out
-    assert seen_evil >= 10, "the hostile text must reach the output (escaped) for this test to mean anything"
+    # The loader now refuses controls in single-line fields (KM240, KM242), so evil.md's title and
+    # summary reach fewer commands than before; its body and the taxonomy still reach these.
+    assert seen_evil >= 8, "the hostile text must reach the output (escaped) for this test to mean anything"
 
 
 def test_json_output_keeps_the_text_exactly(hostile_hub: Path) -> None:
     run_kmgen("index", cwd=hostile_hub, check=True)
     found = json.loads(run_kmgen("search", "registration", "--format", "json", cwd=hostile_hub).stdout)
-    assert EVIL in _strings(found), "JSON escapes controls, and a parser reads back exactly what was written"
+    # evil.md itself is refused (controls in its title); twin.md carries the same text in its body.
+    assert any("\x1b]0;owned\x07 \x1b]8;;" in s for s in _strings(found)), \
+        "JSON escapes controls, and a parser reads back exactly what was written"
 
 
 def _strings(value: object) -> list[str]:
