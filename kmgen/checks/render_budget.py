@@ -126,6 +126,21 @@ def add_mkdocs_raw_html_reader(md: markdown.Markdown) -> None:
     _RawHTMLPreprocessor()._register(md)
 
 
+class MarkedSectionsAsText:
+    """Mixed into an `html.parser` parser (the standard one or Python-Markdown's copy):
+    it asserts on `<![` not followed by CDATA and friends, where browsers and
+    Python-Markdown read text, and so does a parser with this mixed in first."""
+
+    rawdata: str
+
+    def parse_html_declaration(self, i: int) -> int:
+        try:
+            return int(super().parse_html_declaration(i))  # type: ignore[misc]
+        except AssertionError:
+            self.handle_data(self.rawdata[i:i + 3])  # type: ignore[attr-defined]
+            return i + 3
+
+
 def tolerate_marked_sections() -> None:
     """MkDocs' raw-HTML reader feeds every line of a page, code included, to
     html.parser, which asserts on `<![` not followed by CDATA and friends
@@ -140,14 +155,7 @@ def tolerate_marked_sections() -> None:
     if getattr(handler, "kmgen_tolerant", False):
         return
 
-    class _TolerantHTMLHandler(handler):  # type: ignore[misc, valid-type]
+    class _TolerantHTMLHandler(MarkedSectionsAsText, handler):  # type: ignore[misc, valid-type]
         kmgen_tolerant = True
-
-        def parse_html_declaration(self, i: int) -> int:
-            try:
-                return int(super().parse_html_declaration(i))
-            except AssertionError:
-                self.handle_data(self.rawdata[i:i + 3])
-                return i + 3
 
     pages._HTMLHandler = _TolerantHTMLHandler  # type: ignore[misc]

@@ -23,6 +23,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
 from kmgen.checks.markdown_code import CODE_SPAN, COMMENT, FENCE, blank, closes_fence
+from kmgen.checks.render_budget import MarkedSectionsAsText
 
 # Classes of links the extensions write themselves (permalinks, footnote
 # references and returns): they always reach their target.
@@ -176,7 +177,7 @@ def _urls(attr: str, value: str) -> list[str]:
     return [c.strip().split()[0] for c in value.split(",") if c.strip()]
 
 
-class _RawHTML(htmlparser.HTMLParser):  # type: ignore[misc]
+class _RawHTML(MarkedSectionsAsText, htmlparser.HTMLParser):  # type: ignore[misc]
     """Links and ids in raw HTML. Python-Markdown's copy of `html.parser`,
     made to read a stray `<![` as text, as a browser does."""
 
@@ -206,12 +207,6 @@ class _RawHTML(htmlparser.HTMLParser):  # type: ignore[misc]
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
 
-    def parse_html_declaration(self, i: int) -> int:
-        try:
-            return int(super().parse_html_declaration(i))
-        except AssertionError:
-            self.handle_data(self.rawdata[i:i + 3])
-            return i + 3
 
 
 class SourceLines:
