@@ -2,7 +2,7 @@
 one per content type, per facet and per concept, and the review lists.
 
 Each provider is a function `Site -> list[Generated]`; add a page family by
-appending a provider to `PROVIDERS` (its template goes in overrides/kmgen/).
+appending a provider to `PROVIDERS` (its template goes in kmgen/theme/kmgen/).
 A provider whose data comes from an optional module returns [] until that
 module exists.
 """
@@ -26,7 +26,7 @@ class Generated:
     src_uri: str  # where the page would live under content/, e.g. "browse.md"
     title: str  # raw; escaped when it becomes page metadata
     description: str
-    template: str  # Jinja template under overrides/, e.g. "kmgen/browse.html"
+    template: str  # Jinja template under kmgen/theme/ (a hub's overrides/ wins), e.g. "kmgen/browse.html"
     # The `kmgen` template variable and the JSON-LD, made when first asked for:
     # `kmgen check` needs only the pages' addresses, and a build makes each once.
     make_context: Callable[[], Any]

@@ -1,7 +1,7 @@
 """Template contexts of the listing pages: facets, concepts, types, review lists, home.
 
 Each builder returns a frozen value with escaped strings (see `views`); the
-Jinja templates in overrides/kmgen/ turn them into HTML.
+Jinja templates in kmgen/theme/kmgen/ turn them into HTML.
 """
 
 from __future__ import annotations
