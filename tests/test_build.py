@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -637,3 +638,30 @@ def test_plain_mkdocs_build_takes_a_marked_section_in_code(make_hub, tmp_path: P
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "&lt;![x" in (out / "a.html").read_text(encoding="utf-8")
+
+
+DEEP = "".join("  " * i + "- x\n" for i in range(600))
+
+
+def test_a_page_over_the_render_budget_is_left_out_and_the_rest_published(make_hub, tmp_path: Path) -> None:
+    root = make_hub({"good.md": page("Good"), "deep/bad.md": page("Bad", body=DEEP)})
+    site = tmp_path / "site"
+    proc = run_kmgen("build", "--content", str(root), "--site-dir", str(site),
+                     "--config", str(site_config(tmp_path)), "--index-dir", str(tmp_path / "index"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # too deep for the stack, or (on a loaded machine) too slow first: either way the page is named
+    assert re.search(r"^deep/bad\.md:\d+: KM82[01] error", proc.stdout, re.M), proc.stdout
+    assert "left out 1 page the renderer could not take" in proc.stderr
+    assert (site / "good.html").is_file() and not (site / "deep" / "bad.html").exists()
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_link_to_a_left_out_page_still_stops_the_build(make_hub, tmp_path: Path) -> None:
+    root = make_hub({"good.md": page("Good", body="See [the list](deep/bad.md).\n"),
+                     "deep/bad.md": page("Bad", body=DEEP)})
+    proc = run_kmgen("build", "--content", str(root), "--site-dir", str(tmp_path / "site"),
+                     "--config", str(site_config(tmp_path)), "--index-dir", str(tmp_path / "index"))
+    assert proc.returncode == 1
+    assert re.search(r"^good\.md:\d+: KM502 error", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^deep/bad\.md:\d+: KM82[01] error", proc.stdout, re.M), proc.stdout
+    assert "build stopped (check)" in proc.stderr and not (tmp_path / "site").exists()

@@ -68,6 +68,10 @@ def build(content_dir: Path, site_dir: Path, config_file: Path, index_dir: Path,
     warnings = sum(1 for d in report.diagnostics if d.severity == "warning")
     if warnings:
         click.echo(f"{plural(warnings, 'warning')} (run 'kmgen check' to see them)", err=True)
+    if report.left_out:
+        emit_diagnostics(report.left_out, fmt, len({d.path for d in report.left_out}), content_dir)
+        say(f"left out {plural(len({d.path for d in report.left_out}), 'page')} the renderer could not take "
+            "(listed above); the rest of the hub is published", err=True)
     kept = f"; previous release in {report.previous}" if report.previous else ""
     click.echo(f"published {plural(report.pages, 'page')} and {plural(report.generated, 'generated page')} "
                f"({plural(report.files, 'file')}) to {site_dir}{kept}")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kmgen import checks
 from kmgen.checks import config_guard
+from kmgen.checks.render_budget import CRASH, TIMEOUT, TOO_DEEP
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub, load_hub
 from kmgen.publish import release, verify
@@ -22,6 +23,8 @@ from kmgen.publish.site import BROWSE_FILE, CATALOG_FILE, FEED_FILE, TAXONOMY_FI
 from kmgen_mkdocs.plugin import KmgenPlugin
 
 Progress = Callable[[Iterable[str]], Iterable[str]]
+# Pages the renderer could not take within its budget (or at all): left out, the rest published.
+LEFT_OUT_CODES = frozenset({TIMEOUT, TOO_DEEP, CRASH})
 
 
 class BuildStopped(Exception):
@@ -47,6 +50,7 @@ class BuildReport:
     indexed: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)  # warnings and notes of the check step
     outputs: list[str] = field(default_factory=list)
+    left_out: list[Diagnostic] = field(default_factory=list)  # pages the renderer could not take, not published
 
 
 def publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
@@ -76,10 +80,10 @@ def _build_lock(site_dir: Path) -> Iterator[None]:
 def _publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
              progress: Progress | None) -> BuildReport:
     hub = load_hub(content, progress)
-    diags = checks.run(hub)
+    diags, left_out = _check(hub)
     if any(d.severity == "error" for d in diags):
         errors = sum(1 for d in diags if d.severity == "error")
-        raise BuildStopped("check", f"{errors} errors in the content", diags, files=len(hub.documents))
+        raise BuildStopped("check", f"{errors} errors in the content", diags + left_out, files=len(hub.documents))
     indexed = _index(hub, index_dir, progress)
     staging = release.staging_dir(site_dir)
     try:
@@ -101,7 +105,23 @@ def _publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BuildReport(site_dir, len(content_urls), len(generated_urls), files, previous, indexed,
-                       [d for d in diags if d.severity != "error"], outputs)
+                       [d for d in diags if d.severity != "error"], outputs, left_out)
+
+
+def _check(hub: Hub) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The check step: (diagnostics that decide the build, pages left out).
+
+    A page the renderer cannot take within its budget is one page's problem, not
+    the hub's: it is left out (as any page with an error is) and the rest is
+    published, with the page named. The checks run again without it, so a link
+    that now leads nowhere stops the build like any broken link."""
+    diags = checks.run(hub)
+    left_out = [d for d in diags if d.code in LEFT_OUT_CODES]
+    if not left_out:
+        return diags, []
+    hub.diagnostics.extend(left_out)  # no longer accepted: not published, not a link target
+    again = checks.run(hub)
+    return [d for d in again if d.code not in LEFT_OUT_CODES], left_out
 
 
 def _index(hub: Hub, index_dir: Path, progress: Progress | None) -> bool:
