@@ -126,3 +126,21 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+def test_ingest_prints_no_control_character_from_the_source(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "evil.md").write_text(f"---\ntitle: \"{EVIL_YAML}\"\n---\n\n{EVIL}\n", encoding="utf-8")
+    (source / "e\x1b]0;owned\x07\u202egnp.md").write_text("# Plain\n\nText.\n", encoding="utf-8")
+    hub = tmp_path / "hub" / "content"
+    hub.mkdir(parents=True)
+    (hub / "taxonomy.yml").write_text(MINI_TAXONOMY, encoding="utf-8")
+    for fmt in ("text", "json"):
+        proc = run_kmgen("ingest", str(source), "--into", str(hub / "imported"), "--from", "markdown",
+                         "--dry-run", "--format", fmt)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        out = proc.stdout + proc.stderr
+        assert not UNSAFE.search(out), (fmt, UNSAFE.findall(out))
+        if fmt == "json":  # the text report gives counts; the JSON one names every file
+            assert "owned" in out, "the hostile file name must reach the output (escaped)"

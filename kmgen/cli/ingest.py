@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kmgen import schema
-from kmgen.cli.common import json_format_option, progress
+from kmgen.cli.common import echo_json, json_format_option, progress, say
 from kmgen.writes import write_atomic
 
 
@@ -63,7 +63,7 @@ def ingest(source: Path, into: Path, source_format: str, mapping_file: Path | No
         raise click.UsageError("the source must not contain the hub's content folder")
     tree = open_tree(source.resolve(), source_format)
     if fmt == "text":
-        click.echo(f"source format: {tree.format} ({tree.why})", err=True)
+        say(f"source format: {tree.format} ({tree.why})", err=True)
     try:
         mapping = (load_mapping(mapping_file, tree.format, (*schema.TYPES, schema.PAGE_TYPE)) if mapping_file
                    else default_mapping(tree.format))
@@ -78,10 +78,11 @@ def ingest(source: Path, into: Path, source_format: str, mapping_file: Path | No
     data = report.as_json()
     if report_file:
         write_atomic(report_file, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    # Source paths and titles are someone else's text: no control character reaches the terminal.
     if fmt == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
     else:
-        click.echo(report.as_text())
+        say(report.as_text())
     raise SystemExit(1 if report.totals()["failed"] else 0)
 
 
