@@ -110,7 +110,7 @@ REJECTED = {
     "bad/hidden-by-hr.md": ("<hr>\n\n[after the rule](nope.md)\n", {"KM501"}),
     "bad/raw-image.md": ("<figure><img src=\"missing.png\"></figure>\n", {"KM501"}),
     "bad/raw-page-link.md": ("<p>See <a href=\"../fixtures/void.md\">the rule</a>.</p>\n", {"KM509"}),
-    "bad/heading-id.md": (EXPLOIT + "\n", {"KM824", "KM904"}),  # KM904: the `{:` kramdown form
+    "bad/heading-id.md": (EXPLOIT + "\n", {"KM824"}),  # attr_list reads the `{:` form: not residue
     "bad/external-image.md": ("![pixel](https://tracker.example.org/p.png)\n", {"KM507"}),
     "bad/ipv6.md": ("[admin](http://[fe80::1/admin)\n", {"KM508"}),
     # Addresses MkDocs reads as relative paths ("unrecognized relative link")

@@ -15,7 +15,7 @@ def codes(content: Path) -> list[tuple[str, int, str]]:
 
 def test_residue_in_a_hand_written_page_is_an_error_with_its_line(make_hub) -> None:
     body = ("Intro.\n\n{{< note >}}\nHi\n{{< /note >}}\n\n{% include alert.html %}\n\nA {{ page.title }} here.\n"
-            "Styled.\n{: .intro}\n\nEnd&#x20;\n\nZero\u200bwidth.\n\n[x](broken-reference)\n")
+            "\n{: .intro}\n\nEnd&#x20;\n\nZero\u200bwidth.\n\n[x](broken-reference)\n")
     content = make_hub({"guidelines/a.md": page(body=body)})
     found = codes(content)
     # front matter is 7 lines, so the body starts on line 8

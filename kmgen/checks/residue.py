@@ -10,10 +10,12 @@ left alone: `{{ value }}` in a Helm chart is code, not residue.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kmgen.checks import render_budget as budget
 from kmgen.checks.markdown_code import CODE_SPAN, FENCE, blank, closes_fence
 from kmgen.diagnostics import Diagnostic, Severity
 from kmgen.hub import Hub
@@ -73,9 +75,40 @@ def find(body: str, first_line: int = 1) -> list[tuple[int, Residue, str]]:
 
 def check(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
     diags = []
+    printed: _PrintedText | None = None
     for path, doc in sorted(hub.documents.items()):
         for line, kind, text in find(doc.body, doc.body_line):
+            if kind.code == "KM904":
+                printed = printed or _PrintedText(hub, options)
+                if not printed.shows(doc.body, text):
+                    continue  # read by Python-Markdown's attr_list: an attribute, not residue
             shown = text if len(text) <= 60 else text[:57] + "..."
             diags.append(Diagnostic(path, line, kind.code, kind.severity,
                                     f"{kind.what} left from another site generator: {shown!r}", kind.fix))
     return diags
+
+
+class _PrintedText:
+    """Whether a `{: ...}` reaches the page as text. Python-Markdown's attr_list reads the
+    same syntax after a heading, a block's last line or an inline element, and only the
+    renderer knows which: the body is rendered (within the render budget) with the hub's
+    own extensions, as MkDocs will render it."""
+
+    def __init__(self, hub: Hub, options: CheckOptions | None) -> None:
+        from kmgen.checks import render
+
+        self.seconds = options.render_seconds if options else budget.CPU_SECONDS
+        config = options.site_config if options and options.site_config else hub.root.parent / "mkdocs.yml"
+        self.site = render.site_markdown(config)[0]
+        self._html: dict[str, str] = {}
+
+    def shows(self, body: str, text: str) -> bool:
+        if body not in self._html:
+            md = self.site.new()
+            budget.add_mkdocs_raw_html_reader(md)
+            try:
+                with budget.limits(self.seconds):
+                    self._html[body] = html.unescape(md.convert(body))
+            except (budget.RenderTimeout, Exception):  # the render check reports the failure itself
+                self._html[body] = body
+        return text in self._html[body]
