@@ -389,12 +389,31 @@ def test_unreferenced_footnote_becomes_a_paragraph(tmp_path: Path, hub: Path) ->
     assert doc is not None and "[^1]: Used." in doc.body and "\\[15\\] Never referenced." in doc.body
 
 
-def test_aliases_and_redirect_stubs_become_redirect_maps(tmp_path: Path, hub: Path) -> None:
+def test_aliases_and_redirect_stubs_become_aliases_of_their_pages(tmp_path: Path, hub: Path) -> None:
     source = write_tree(tmp_path / "handbook", JEKYLL)
     _code, report = ingest(source, hub / "handbook")
-    assert report["redirect_maps"] == {"handbook/moved.md": "handbook/tools/zoom.md",
-                                       "handbook/slack.md": "handbook/tools/slack.md",
-                                       "handbook/zoom.md": "handbook/tools/zoom.md"}
+    assert report["redirect_maps"] == {"handbook/moved/": "handbook/tools/zoom.md",
+                                       "handbook/slack/": "handbook/tools/slack.md",
+                                       "handbook/zoom/": "handbook/tools/zoom.md"}
+    zoom, _ = load_document(hub, "handbook/tools/zoom.md")
+    assert zoom is not None and zoom.get("aliases") == ["handbook/zoom/", "handbook/moved/"]
+    assert not [d for d in checks.run(load_hub(hub)) if d.severity == "error"]
+
+
+def test_old_addresses_that_cannot_be_published_are_reported_not_written(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "site", {
+        "_config.yml": "title: Site\n",
+        "_pages/a.md": "---\ntitle: A\nredirect_from: [/b/, '/x y/', /a.php, 'https://other.example/a/']\n---\nA.\n",
+        "_pages/b.md": "---\ntitle: B\nredirect_from: [/a/]\n---\nB.\n",
+        "_pages/go.md": "---\ntitle: Go\nredirect_to: https://evil.example/\n---\n",
+    })
+    _code, report = ingest(source, hub / "s")
+    refused = {(r["page"], r["from"]): r["reason"] for r in report["redirects_refused"]}
+    assert refused[("_pages/a.md", "/b/")] == "falls on a page or another alias"
+    assert "characters" in refused[("_pages/a.md", "/x y/")] and "'php'" in refused[("_pages/a.md", "/a.php")]
+    assert refused[("_pages/a.md", "https://other.example/a/")] == "an address on another site"
+    assert report["redirect_maps"] == {}  # /a/ is page a itself; the off-site stub is never followed
+    assert report["redirects"] == [{"from": "/go/", "to": "https://evil.example/"}]
 
 
 def test_site_root_path_separates_this_site_from_others_on_the_host(tmp_path: Path, hub: Path) -> None:

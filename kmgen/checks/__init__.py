@@ -34,13 +34,13 @@ def registered() -> list[Check]:
     # Imported here so each check module may import the hub without a cycle.
     from kmgen import fixing
     from kmgen.checks import duplicates, freshness, links, render, render_budget, reserved_paths, residue
-    from kmgen.publish import preflight
+    from kmgen.publish import preflight, redirects
 
     # `kmgen build` runs these checks before MkDocs renders: from here on,
     # MkDocs reads a stray `<![` in a page as text instead of dying on it.
     render_budget.tolerate_marked_sections()
     return [preflight.check, reserved_paths.check, fixing.check, duplicates.check, freshness.check,
-            render.check, links.check, residue.check]
+            render.check, links.check, residue.check, redirects.check]
 
 
 def run(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:
