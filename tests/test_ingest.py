@@ -285,7 +285,7 @@ def test_eleventy_detected_from_front_matter_and_converted(tmp_path: Path, hub: 
     assert report["skipped_by_rule"]["not-rendered"] == 1
     doc, _ = load_document(hub, "guides/a/one.md")
     assert doc is not None and doc.get("imported")["order"] == 3 and doc.get("tags") == ["guideline"]
-    assert "[two](two.md)" in doc.body and '<a href="two.html">two</a>' in doc.body
+    assert doc.body.count("[two](two.md)") == 2  # the HTML link too: MkDocs rewrites only Markdown links
     assert "An image" in doc.body and "{%" not in doc.body
     two, _ = load_document(hub, "guides/a/two.md")
     assert two is not None and "Two. Done." in two.body
@@ -432,3 +432,43 @@ def test_site_root_path_separates_this_site_from_others_on_the_host(tmp_path: Pa
                        ("broken upstream", "file:///C:/docs/x.docx"),
                        ("missing asset", "/service-manual/files/x.pdf"),
                        ("broken", "/service-manual/nowhere/")}
+
+
+def test_what_the_hub_check_refuses_is_converted_so_ingested_pages_pass_it(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "book", {
+        "SUMMARY.md": "* [A](a.md)\n* [B](b.md)\n",
+        "a.md": """\
+            # A
+
+            1. <a href='b.md'>Read B</a> first.
+
+            | Topic | Pages |
+            | --- | --- |
+            | B | <p><a href="b.md">The B page</a></p> |
+
+            <div class="cards">
+            <a href="b.md">B in a card</a>
+            </div>
+
+            ![Diagram](https://cdn.example.org/d.png) and [![Badge](https://img.example.org/b.svg)](https://example.org/)
+
+            <img src="https://cdn.example.org/e.png" alt="E">
+
+            See [scope](b.md#_rabzu5fms5j8).
+            """,
+        "b.md": "# B\n\n## Scope {#_rabzu5fms5j8}\n\nText.\n\n## Ünïcode {#Ünïcode}\n\nMore.\n",
+    })
+    _code, report = ingest(source, hub / "book", "--from", "gitbook")
+    doc, _ = load_document(hub, "book/a.md")
+    assert doc is not None
+    assert "1. [Read B](b.md) first." in doc.body and "<p>[The B page](b.md)</p>" in doc.body
+    assert '<a data-source-href="b.md">B in a card</a>' in doc.body  # inside an HTML block: not a link
+    assert "[Diagram](https://cdn.example.org/d.png)" in doc.body and "[Badge](https://example.org/)" in doc.body
+    assert 'data-source-src="https://cdn.example.org/e.png"' in doc.body
+    assert "[scope](b.md#rabzu5fms5j8)" in doc.body
+    b, _ = load_document(hub, "book/b.md")
+    assert b is not None and "## Scope { #rabzu5fms5j8 }" in b.body and "## Ünïcode\n" in b.body
+    assert report["links"]["external image made a link (not embedded)"] == 3
+    assert report["links"]["link to a page in raw HTML made a Markdown link"] == 2
+    errors = [d for d in checks.run(load_hub(hub)) if d.severity == "error"]
+    assert errors == []
