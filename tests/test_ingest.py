@@ -406,13 +406,16 @@ def test_old_addresses_that_cannot_be_published_are_reported_not_written(tmp_pat
         "_pages/a.md": "---\ntitle: A\nredirect_from: [/b/, '/x y/', /a.php, 'https://other.example/a/']\n---\nA.\n",
         "_pages/b.md": "---\ntitle: B\nredirect_from: [/a/]\n---\nB.\n",
         "_pages/go.md": "---\ntitle: Go\nredirect_to: https://evil.example/\n---\n",
+        # its own address needs no redirect; a relative one is read from the site's root (not Hugo)
+        "_pages/deep/c.md": "---\ntitle: C\nredirect_from: [/deep/c/, old-c/]\n---\nC.\n",
     })
     _code, report = ingest(source, hub / "s")
     refused = {(r["page"], r["from"]): r["reason"] for r in report["redirects_refused"]}
     assert refused[("_pages/a.md", "/b/")] == "falls on a page or another alias"
     assert "characters" in refused[("_pages/a.md", "/x y/")] and "'php'" in refused[("_pages/a.md", "/a.php")]
     assert refused[("_pages/a.md", "https://other.example/a/")] == "an address on another site"
-    assert report["redirect_maps"] == {}  # /a/ is page a itself; the off-site stub is never followed
+    assert len(refused) == 5 and refused[("_pages/b.md", "/a/")]  # /a/ is page a; no self-redirect for c
+    assert report["redirect_maps"] == {"s/old-c/": "s/deep/c.md"}
     assert report["redirects"] == [{"from": "/go/", "to": "https://evil.example/"}]
 
 

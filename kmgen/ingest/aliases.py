@@ -21,14 +21,16 @@ from kmgen.sources import url_key
 
 
 def source_path(url: str, page_url: str, site: SiteMap) -> str | None:
-    """A source site address as a path from the site's root ("old/post/"), None for another site's."""
+    """A source site address as a path from the site's root ("old/post/"), None for another site's.
+    `page_url` "" reads a relative address from the site's root (Jekyll, Eleventy), a page's
+    address reads it from that page's folder (Hugo)."""
     url = url.strip()
     if site.site_host and url.startswith(site.site_host):
         url = url[len(site.site_host):]
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", url):
         return None
     path = url.split("#", 1)[0].split("?", 1)[0]
-    if not path.startswith("/"):  # Hugo: relative to the page's own folder
+    if not path.startswith("/"):
         path = posixpath.join(posixpath.dirname(page_url.rstrip("/")) or "/", path)
     root = site.site_root
     if root and (path == root or path.startswith(root + "/")):
@@ -45,10 +47,11 @@ def hub_alias(url: str, page_url: str, site: SiteMap, prefix: str) -> str | None
 
 
 def collect(pages: list[tuple[str, str, list[str]]], stubs: list[dict[str, str]], site: SiteMap,
-            prefix: str) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+            prefix: str, page_relative: bool) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
     """`pages`: (source rel, its address on the source site, its old addresses) per ingested page;
-    `stubs`: redirect stubs {from, to}. Returns (aliases by source rel, refused old addresses)."""
-    wanted = [(rel, old, url) for rel, url, olds in pages for old in olds]  # (source rel, old address, page url)
+    `stubs`: redirect stubs {from, to}; `page_relative`: a relative old address is read from the
+    page's folder (Hugo) rather than the site's root. Returns (aliases by source rel, refused ones)."""
+    wanted = [(rel, old, url if page_relative else "") for rel, url, olds in pages for old in olds]
     ingested = {rel for rel, _url, _olds in pages}
     for stub in stubs:
         path = source_path(stub["to"], stub["from"], site)
@@ -66,6 +69,8 @@ def collect(pages: list[tuple[str, str, list[str]]], stubs: list[dict[str, str]]
             refused.append({"page": rel, "from": old, "reason": why})
             continue
         key = file_key(file)
+        if key == url_key(posixpath.join(base, site.dest[rel])):
+            continue  # the page's own address: nothing to redirect
         if key in taken:
             if alias not in out.get(rel, []):
                 refused.append({"page": rel, "from": old, "reason": "falls on a page or another alias"})

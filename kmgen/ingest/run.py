@@ -92,7 +92,7 @@ def ingest(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, options: Opti
     for rel in assets:
         site.dest[rel] = naming.collection_rel(tree.page_rel(rel) if tree.in_pages(rel) else rel, tree.format)
     links = LinkReport()
-    old_addresses = _old_addresses(report, pending, site, options.site_prefix)
+    old_addresses = _old_addresses(report, pending, site, options.site_prefix, tree.format)
     outputs = [_finish(item, site, links, provenance, options, report, old_addresses.get(item.rel))
                for item in pending]
     _assets(assets, links, tree, site)
@@ -105,10 +105,12 @@ def ingest(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, options: Opti
     return report
 
 
-def _old_addresses(report: IngestReport, pending: list[Pending], site: SiteMap, prefix: str) -> dict[str, list[str]]:
+def _old_addresses(report: IngestReport, pending: list[Pending], site: SiteMap, prefix: str,
+                   source_format: str) -> dict[str, list[str]]:
     """Each page's old addresses (aliases, redirect_from, stubs pointing at it) as hub aliases."""
     found, report.redirects_refused = aliases.collect(
-        [(p.rel, p.urls[0], p.fields.redirects) for p in pending], report.redirects, site, prefix)
+        [(p.rel, p.urls[0], p.fields.redirects) for p in pending], report.redirects, site, prefix,
+        page_relative=source_format == "hugo")
     report.redirect_maps = {a: f"{prefix}/{site.dest[rel]}".lstrip("/")
                             for rel, olds in sorted(found.items()) for a in olds}
     return found
