@@ -71,6 +71,10 @@ WEIGHTED = {
     "content/docs/charlie.md": "---\ntitle: Charlie\ndescription: C.\nweight: 5\n---\nC.\n",
     "content/docs/delta.md": "---\ntitle: Delta\ndescription: D.\n---\nD.\n",
     "content/docs/aardvark.md": "---\ntitle: Aardvark\ndescription: E.\n---\nE.\n",
+    # Hugo weights count among siblings: a section takes its place by its _index.md's weight
+    "content/docs/later/_index.md": "---\ntitle: Later section\ndescription: L.\nweight: 25\n---\nL.\n",
+    "content/docs/later/two.md": "---\ntitle: Two\ndescription: The second.\nweight: 2\n---\nTwo.\n",
+    "content/docs/later/one.md": "---\ntitle: One\ndescription: The first.\nweight: 1\n---\nOne.\n",
 }
 
 
@@ -81,7 +85,7 @@ def test_a_collection_page_lists_pages_in_the_source_order(tmp_path: Path) -> No
     site = build_site(tmp_path / "hub", {}, content=content)
     weighted = (site / "collections/weighted.html").read_text(encoding="utf-8")
     # by weight, then the pages without one by title
-    assert titles(weighted) == ["Charlie", "Bravo", "Alpha", "Aardvark", "Delta"]
+    assert titles(weighted) == ["Charlie", "Bravo", "Later section", "One", "Two", "Alpha", "Aardvark", "Delta"]
     book = (site / "collections/book.html").read_text(encoding="utf-8")
     assert titles(book) == ["Intro", "Guide", "Setup", "Orphan"]  # SUMMARY.md's order; the orphan last
     home = (site / "index.html").read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ domain) with its attribution text and source.
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ TEMPLATE = "kmgen/collection.html"
 # Licences that ask nothing of a reuser: everything else is credited in the footer.
 NO_ATTRIBUTION = frozenset({"cc0-1.0", "pddl-1.0", "unlicense", "0bsd", "cc-pddc", "public-domain", "wtfpl"})
 _SLUG = re.compile(r"[^a-z0-9]+")
+_INDEX_NAMES = ("index.md", "README.md")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,26 @@ def order_key(doc: Document) -> tuple[int, float, str, str]:
             title.casefold() if isinstance(title, str) else "", doc.path)
 
 
+def in_order(docs: list[Document]) -> list[Document]:
+    """A collection's pages as its source orders them, folder by folder: Hugo weights and Jekyll
+    `nav_order` count among siblings, so a folder takes its place by its index page's order,
+    its index page comes first in it, then its pages and subfolders by `order_key`."""
+    index_of = {posixpath.dirname(d.path): d for d in docs if posixpath.basename(d.path) in _INDEX_NAMES}
+
+    def entry(folder: str) -> tuple[int, float, str, str]:
+        index = index_of.get(folder)
+        return order_key(index) if index is not None else (1, 0.0, posixpath.basename(folder).casefold(), folder)
+
+    def key(doc: Document) -> list[tuple[int, float, str, str]]:
+        folder = posixpath.dirname(doc.path)
+        parts = folder.split("/") if folder else []
+        levels = [entry("/".join(parts[:i])) for i in range(1, len(parts) + 1)]
+        own = (-1, 0.0, "", "") if index_of.get(folder) is doc else order_key(doc)
+        return [*levels, own]
+
+    return sorted(docs, key=key)
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -97,7 +119,7 @@ def members(site: Site) -> dict[str, list[Document]]:
         name = collection_of(doc)
         if name:
             groups.setdefault(name, []).append(doc)
-    return {name: sorted(docs, key=order_key) for name, docs in sorted(groups.items(), key=lambda kv: kv[0].casefold())}
+    return {name: in_order(docs) for name, docs in sorted(groups.items(), key=lambda kv: kv[0].casefold())}
 
 
 def credit(name: str, docs: list[Document]) -> Credit:
