@@ -455,7 +455,7 @@ def test_what_the_hub_check_refuses_is_converted_so_ingested_pages_pass_it(tmp_p
 
             ![Diagram](https://cdn.example.org/d.png) and [![Badge](https://img.example.org/b.svg)](https://example.org/)
 
-            <img src="https://cdn.example.org/e.png" alt="E">
+            <img src="https://cdn.example.org/e.png" alt="E" srcset="https://cdn.example.org/e.png 1920w, //cdn.example.org/f.png 640w">
 
             See [scope](b.md#_rabzu5fms5j8).
             """,
@@ -467,11 +467,11 @@ def test_what_the_hub_check_refuses_is_converted_so_ingested_pages_pass_it(tmp_p
     assert "1. [Read B](b.md) first." in doc.body and "<p>[The B page](b.md)</p>" in doc.body
     assert '<a data-source-href="b.md">B in a card</a>' in doc.body  # inside an HTML block: not a link
     assert "[Diagram](https://cdn.example.org/d.png)" in doc.body and "[Badge](https://example.org/)" in doc.body
-    assert 'data-source-src="https://cdn.example.org/e.png"' in doc.body
+    assert 'data-source-src="https://cdn.example.org/e.png"' in doc.body and "data-source-srcset=" in doc.body
     assert "[scope](b.md#rabzu5fms5j8)" in doc.body
     b, _ = load_document(hub, "book/b.md")
     assert b is not None and "## Scope { #rabzu5fms5j8 }" in b.body and "## Ünïcode\n" in b.body
-    assert report["links"]["external image made a link (not embedded)"] == 3
+    assert report["links"]["external image made a link (not embedded)"] == 4
     assert report["links"]["link to a page in raw HTML made a Markdown link"] == 2
     errors = [d for d in checks.run(load_hub(hub)) if d.severity == "error"]
     assert errors == []

@@ -39,6 +39,7 @@ _HTML_A = re.compile(r"""<a\s+href=(["'])([^"'<>\n]{1,2000})\1\s*>([^<>\n]{1,500
 _HTML_BLOCK = re.compile(r"^ {0,3}</?(?:address|article|aside|blockquote|center|details|dd|div|dl|dt|fieldset|"
                          r"figcaption|figure|footer|form|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|summary|"
                          r"table|tbody|td|tfoot|th|thead|tr|ul)\b", re.I | re.M)
+_SRCSET = re.compile(r"""(<img\b[^>]{0,2000}?\s)srcset=(["'])([^"'<>]{0,8000})\2""", re.I)
 PAGE_IN_HTML = "link to a page in raw HTML made a Markdown link"
 PAGE_IN_HTML_BLOCK = "link to a page inside an HTML block dropped (MkDocs cannot rewrite it)"
 
@@ -79,7 +80,8 @@ def rewrite(body: str, source_rel: str, page_url: str, site: SiteMap, report: Li
     body = _INLINE.sub(resolver.inline, body)
     body = _HTML_A.sub(lambda m: resolver.html_anchor(m, body), body)
     body = _REF_DEF.sub(lambda m: m.group(1) + (resolver.target(m.group(2), False)[0] or "#") + m.group(3), body)
-    return _HTML_ATTR.sub(resolver.html, body)
+    body = _HTML_ATTR.sub(resolver.html, body)
+    return _SRCSET.sub(resolver.srcset, body)
 
 
 class _Resolver:
@@ -122,6 +124,13 @@ class _Resolver:
         self.report.counts[RESOLVED] += 1
         self.report.counts[PAGE_IN_HTML] += 1
         return f"[{m.group(3)}]({_safe(new)})"
+
+    def srcset(self, m: re.Match[str]) -> str:
+        """Responsive image candidates on another site are never fetched either (the address kept)."""
+        if not any(_SCHEME.match(c.strip()) or c.strip().startswith("//") for c in m.group(3).split(",")):
+            return m.group(0)
+        self.report.counts[EXTERNAL_IMAGE] += 1
+        return f"{m.group(1)}data-source-srcset={m.group(2)}{m.group(3)}{m.group(2)}"
 
     def html(self, m: re.Match[str]) -> str:
         new, kind = self.target(m.group(4), m.group(2).lower() == "src")
