@@ -81,6 +81,9 @@ COMMON_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("source_hash", "text", False,
               "First 12 characters of the source's content hash when it was translated "
               "(`kmgen report freshness` prints it).", '"3f2a9c0d1b7e"'),
+    FieldSpec("aliases", "list", False,
+              "Old addresses of the page inside this site (it moved, or was brought in by `kmgen ingest`); "
+              "each is published as a redirect to the page.", '["guides/old-name/", "old-name.html"]'),
     FieldSpec("source_meta", "mapping", False,
               "Keys from another site generator, kept exactly as written and never published "
               "(any mapping).", "{layout: post, weight: 3}"),

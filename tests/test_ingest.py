@@ -285,7 +285,7 @@ def test_eleventy_detected_from_front_matter_and_converted(tmp_path: Path, hub: 
     assert report["skipped_by_rule"]["not-rendered"] == 1
     doc, _ = load_document(hub, "guides/a/one.md")
     assert doc is not None and doc.get("imported")["order"] == 3 and doc.get("tags") == ["guideline"]
-    assert "[two](two.md)" in doc.body and '<a href="two.html">two</a>' in doc.body
+    assert doc.body.count("[two](two.md)") == 2  # the HTML link too: MkDocs rewrites only Markdown links
     assert "An image" in doc.body and "{%" not in doc.body
     two, _ = load_document(hub, "guides/a/two.md")
     assert two is not None and "Two. Done." in two.body
@@ -389,12 +389,34 @@ def test_unreferenced_footnote_becomes_a_paragraph(tmp_path: Path, hub: Path) ->
     assert doc is not None and "[^1]: Used." in doc.body and "\\[15\\] Never referenced." in doc.body
 
 
-def test_aliases_and_redirect_stubs_become_redirect_maps(tmp_path: Path, hub: Path) -> None:
+def test_aliases_and_redirect_stubs_become_aliases_of_their_pages(tmp_path: Path, hub: Path) -> None:
     source = write_tree(tmp_path / "handbook", JEKYLL)
     _code, report = ingest(source, hub / "handbook")
-    assert report["redirect_maps"] == {"handbook/moved.md": "handbook/tools/zoom.md",
-                                       "handbook/slack.md": "handbook/tools/slack.md",
-                                       "handbook/zoom.md": "handbook/tools/zoom.md"}
+    assert report["redirect_maps"] == {"handbook/moved/": "handbook/tools/zoom.md",
+                                       "handbook/slack/": "handbook/tools/slack.md",
+                                       "handbook/zoom/": "handbook/tools/zoom.md"}
+    zoom, _ = load_document(hub, "handbook/tools/zoom.md")
+    assert zoom is not None and zoom.get("aliases") == ["handbook/zoom/", "handbook/moved/"]
+    assert not [d for d in checks.run(load_hub(hub)) if d.severity == "error"]
+
+
+def test_old_addresses_that_cannot_be_published_are_reported_not_written(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "site", {
+        "_config.yml": "title: Site\n",
+        "_pages/a.md": "---\ntitle: A\nredirect_from: [/b/, '/x y/', /a.php, 'https://other.example/a/']\n---\nA.\n",
+        "_pages/b.md": "---\ntitle: B\nredirect_from: [/a/]\n---\nB.\n",
+        "_pages/go.md": "---\ntitle: Go\nredirect_to: https://evil.example/\n---\n",
+        # its own address needs no redirect; a relative one is read from the site's root (not Hugo)
+        "_pages/deep/c.md": "---\ntitle: C\nredirect_from: [/deep/c/, old-c/]\n---\nC.\n",
+    })
+    _code, report = ingest(source, hub / "s")
+    refused = {(r["page"], r["from"]): r["reason"] for r in report["redirects_refused"]}
+    assert refused[("_pages/a.md", "/b/")] == "falls on a page or another alias"
+    assert "characters" in refused[("_pages/a.md", "/x y/")] and "'php'" in refused[("_pages/a.md", "/a.php")]
+    assert refused[("_pages/a.md", "https://other.example/a/")] == "an address on another site"
+    assert len(refused) == 5 and refused[("_pages/b.md", "/a/")]  # /a/ is page a; no self-redirect for c
+    assert report["redirect_maps"] == {"s/old-c/": "s/deep/c.md"}
+    assert report["redirects"] == [{"from": "/go/", "to": "https://evil.example/"}]
 
 
 def test_site_root_path_separates_this_site_from_others_on_the_host(tmp_path: Path, hub: Path) -> None:
@@ -413,3 +435,43 @@ def test_site_root_path_separates_this_site_from_others_on_the_host(tmp_path: Pa
                        ("broken upstream", "file:///C:/docs/x.docx"),
                        ("missing asset", "/service-manual/files/x.pdf"),
                        ("broken", "/service-manual/nowhere/")}
+
+
+def test_what_the_hub_check_refuses_is_converted_so_ingested_pages_pass_it(tmp_path: Path, hub: Path) -> None:
+    source = write_tree(tmp_path / "book", {
+        "SUMMARY.md": "* [A](a.md)\n* [B](b.md)\n",
+        "a.md": """\
+            # A
+
+            1. <a href='b.md'>Read B</a> first.
+
+            | Topic | Pages |
+            | --- | --- |
+            | B | <p><a href="b.md">The B page</a></p> |
+
+            <div class="cards">
+            <a href="b.md">B in a card</a>
+            </div>
+
+            ![Diagram](https://cdn.example.org/d.png) and [![Badge](https://img.example.org/b.svg)](https://example.org/)
+
+            <img src="https://cdn.example.org/e.png" alt="E" srcset="https://cdn.example.org/e.png 1920w, //cdn.example.org/f.png 640w">
+
+            See [scope](b.md#_rabzu5fms5j8).
+            """,
+        "b.md": "# B\n\n## Scope {#_rabzu5fms5j8}\n\nText.\n\n## Ünïcode {#Ünïcode}\n\nMore.\n",
+    })
+    _code, report = ingest(source, hub / "book", "--from", "gitbook")
+    doc, _ = load_document(hub, "book/a.md")
+    assert doc is not None
+    assert "1. [Read B](b.md) first." in doc.body and "<p>[The B page](b.md)</p>" in doc.body
+    assert '<a data-source-href="b.md">B in a card</a>' in doc.body  # inside an HTML block: not a link
+    assert "[Diagram](https://cdn.example.org/d.png)" in doc.body and "[Badge](https://example.org/)" in doc.body
+    assert 'data-source-src="https://cdn.example.org/e.png"' in doc.body and "data-source-srcset=" in doc.body
+    assert "[scope](b.md#rabzu5fms5j8)" in doc.body
+    b, _ = load_document(hub, "book/b.md")
+    assert b is not None and "## Scope { #rabzu5fms5j8 }" in b.body and "## Ünïcode\n" in b.body
+    assert report["links"]["external image made a link (not embedded)"] == 4
+    assert report["links"]["link to a page in raw HTML made a Markdown link"] == 2
+    errors = [d for d in checks.run(load_hub(hub)) if d.severity == "error"]
+    assert errors == []

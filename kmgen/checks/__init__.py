@@ -43,13 +43,13 @@ def registered() -> list[Check]:
         residue,
         swallowed_html,
     )
-    from kmgen.publish import preflight
+    from kmgen.publish import preflight, redirects
 
     # `kmgen build` runs these checks before MkDocs renders: from here on,
     # MkDocs reads a stray `<![` in a page as text instead of dying on it.
     render_budget.tolerate_marked_sections()
     return [preflight.check, reserved_paths.check, fixing.check, duplicates.check, freshness.check,
-            render.check, links.check, residue.check, swallowed_html.check]
+            render.check, links.check, residue.check, swallowed_html.check, redirects.check]
 
 
 def run(hub: Hub, options: CheckOptions | None = None) -> list[Diagnostic]:

@@ -73,7 +73,7 @@ def ingest(source: Path, into: Path, source_format: str, mapping_file: Path | No
     name = collection or into.name
     options = Options(into=into, collection=name, state_path=content_root.parent / ".kmgen" / "ingest" /
                       f"{name}.json", dry_run=dry_run, license=license_id, attribution=attribution,
-                      source_url=source_url, site_root=site_root)
+                      source_url=source_url, site_root=site_root, site_prefix=_site_prefix(into, content_root))
     report = run_ingest(tree, mapping, taxonomy, options, progress=lambda items: progress(items, "Ingesting"))
     data = report.as_json()
     if report_file:
@@ -84,6 +84,14 @@ def ingest(source: Path, into: Path, source_format: str, mapping_file: Path | No
     else:
         say(report.as_text())
     raise SystemExit(1 if report.totals()["failed"] else 0)
+
+
+def _site_prefix(into: Path, content_root: Path) -> str:
+    """Where the collection's pages live in the hub's site: --into inside the content folder."""
+    if not into.is_relative_to(content_root):
+        return into.name
+    rel = into.relative_to(content_root).as_posix()
+    return "" if rel == "." else rel
 
 
 def _content_root(into: Path) -> Path:

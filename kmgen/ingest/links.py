@@ -25,11 +25,23 @@ from kmgen.sources import ASSET_SUFFIXES
 RESOLVED, NOT_INGESTED, OTHER_SITE = "resolved", "to a page not ingested", "to another site on the same host"
 MISSING_ASSET, ASSET, BROKEN_UPSTREAM, BROKEN = "missing asset", "asset copied", "broken upstream", "broken"
 EXTERNAL, FRAGMENT = "external", "fragment"
+# The hub never makes a reader's browser fetch from another site (KM507): such an image becomes a link to it.
+EXTERNAL_IMAGE = "external image made a link (not embedded)"
+_IMAGE_IN_TEXT = re.compile(r"!\[([^\[\]\n]{0,500})\]\(\s*<?((?:https?:)?//[^\s()<>]{1,2000})>?\s*\)")
 _INLINE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]{0,500}\]){0,2000})\]"
                      r"\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(\s+\"[^\"\n]*\")?\s*\)")
 _REF_DEF = re.compile(r"^( {0,3}\[(?!\^)[^\]\n]+\]:\s*)(\S+)(.*)$", re.M)
 _HTML_ATTR = re.compile(r"""(<(?:a|img)\b[^>]{0,1000}?\s)(href|src)=(["'])([^"']{0,2000})\3""", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# `<a href="x">plain text</a>`: made a Markdown link when it leads to a page (MkDocs rewrites only those).
+_HTML_A = re.compile(r"""<a\s+href=(["'])([^"'<>\n]{1,2000})\1\s*>([^<>\n]{1,500})</a>""", re.I)
+# A paragraph starting with one of these is a raw HTML block: Markdown inside it is not read.
+_HTML_BLOCK = re.compile(r"^ {0,3}</?(?:address|article|aside|blockquote|center|details|dd|div|dl|dt|fieldset|"
+                         r"figcaption|figure|footer|form|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|summary|"
+                         r"table|tbody|td|tfoot|th|thead|tr|ul)\b", re.I | re.M)
+_SRCSET = re.compile(r"""(<img\b[^>]{0,2000}?\s)srcset=(["'])([^"'<>]{0,8000})\2""", re.I)
+PAGE_IN_HTML = "link to a page in raw HTML made a Markdown link"
+PAGE_IN_HTML_BLOCK = "link to a page inside an HTML block dropped (MkDocs cannot rewrite it)"
 
 
 @dataclass
@@ -66,8 +78,10 @@ def rewrite(body: str, source_rel: str, page_url: str, site: SiteMap, report: Li
     """Every Markdown link, image, reference definition and HTML href/src in a masked body."""
     resolver = _Resolver(source_rel, page_url, site, report)
     body = _INLINE.sub(resolver.inline, body)
+    body = _HTML_A.sub(lambda m: resolver.html_anchor(m, body), body)
     body = _REF_DEF.sub(lambda m: m.group(1) + (resolver.target(m.group(2), False)[0] or "#") + m.group(3), body)
-    return _HTML_ATTR.sub(resolver.html, body)
+    body = _HTML_ATTR.sub(resolver.html, body)
+    return _SRCSET.sub(resolver.srcset, body)
 
 
 class _Resolver:
@@ -79,17 +93,58 @@ class _Resolver:
         bang, text, raw, title = m.group(1), m.group(2), m.group(3), m.group(4) or ""
         target = raw[1:-1] if raw.startswith("<") else raw
         new, kind = self.target(target, bool(bang))
+        if bang and kind == EXTERNAL and new is not None:
+            self.report.counts[EXTERNAL_IMAGE] += 1
+            bang, text = "", text.strip() or "image"
+        text = self._unembed(text)
         if new is None:
             if bang:
                 return f"*(image not imported: {text})*" if text.strip() else "*(image not imported)*"
             return text
         return f"{bang}[{text}]({_safe(new)}{title})"
 
+    def _unembed(self, text: str) -> str:
+        """An external image inside a link's text (a badge) becomes its alt text."""
+        def one(m: re.Match[str]) -> str:
+            self.report.counts[EXTERNAL_IMAGE] += 1
+            return m.group(1).strip() or "image"
+
+        return _IMAGE_IN_TEXT.sub(one, text) if "](" in text else text
+
+    def html_anchor(self, m: re.Match[str], body: str) -> str:
+        """A plain HTML link to a page becomes a Markdown link outside HTML blocks; anything else is
+        left to `html`, which drops a page link inside a block (it would point at a source file)."""
+        target = m.group(2)
+        kind, new = self._classify(target.strip(), False)
+        if kind != RESOLVED or new is None:
+            return m.group(0)
+        paragraph_start = body.rfind("\n\n", 0, m.start()) + 1
+        if _HTML_BLOCK.match(body, paragraph_start + (body[paragraph_start:paragraph_start + 1] == "\n")):
+            return m.group(0)
+        self.report.counts[RESOLVED] += 1
+        self.report.counts[PAGE_IN_HTML] += 1
+        return f"[{m.group(3)}]({_safe(new)})"
+
+    def srcset(self, m: re.Match[str]) -> str:
+        """Responsive image candidates on another site are never fetched either (the address kept)."""
+        if not any(_SCHEME.match(c.strip()) or c.strip().startswith("//") for c in m.group(3).split(",")):
+            return m.group(0)
+        self.report.counts[EXTERNAL_IMAGE] += 1
+        return f"{m.group(1)}data-source-srcset={m.group(2)}{m.group(3)}{m.group(2)}"
+
     def html(self, m: re.Match[str]) -> str:
         new, kind = self.target(m.group(4), m.group(2).lower() == "src")
+        if kind == EXTERNAL and m.group(2).lower() == "src":
+            self.report.counts[EXTERNAL_IMAGE] += 1
+            new = None  # never fetched from another site; the address kept for people
         if new is None:  # no address MkDocs would have to check; the original kept for people
             return f"{m.group(1)}data-source-{m.group(2)}={m.group(3)}{m.group(4)}{m.group(3)}"
-        if kind in (RESOLVED, ASSET):  # MkDocs rewrites .md links in Markdown only, not in raw HTML
+        if kind == RESOLVED and m.group(2).lower() == "href" and not m.group(4).startswith("#"):
+            # MkDocs rewrites `.md` links in Markdown only: in raw HTML the link would lead to a
+            # source file the site never publishes (KM509); the address is kept for people
+            self.report.counts[PAGE_IN_HTML_BLOCK] += 1
+            return f"{m.group(1)}data-source-{m.group(2)}={m.group(3)}{m.group(4)}{m.group(3)}"
+        if kind == ASSET:
             new = web_relative(new)
         return f"{m.group(1)}{m.group(2)}={m.group(3)}{_safe(new)}{m.group(3)}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from kmgen.checks.render import SAFE_ID
 from kmgen.ingest.templates import Conversion
 
 _IAL_LINE = re.compile(r"^[ \t]*\{:\s*([^}\n]*)\}[ \t]*$", re.M)
@@ -49,8 +50,8 @@ def convert(text: str, conv: Conversion) -> str:
     text = _count_sub(_ZERO_WIDTH_ALWAYS, "", text, conv, "zero-width character removed")
     text = _count_sub(_ZERO_WIDTH_JOINER, "", text, conv, "zero-width joiner inside a word removed")
     text = _count_sub(_TIGHT_HEADING, r"\1 ", text, conv, "space added after '#' in a heading")
-    text = _count_sub(_GITBOOK_ANCHOR, r"\1 { #\2 }", text, conv, "gitbook heading anchor -> heading id")
-    text = _count_sub(_HEADING_ID, r"\1 { #\2 }", text, conv, "heading {#id} -> attribute list")
+    text = _count_sub(_GITBOOK_ANCHOR, _heading_id, text, conv, "gitbook heading anchor -> heading id")
+    text = _count_sub(_HEADING_ID, _heading_id, text, conv, "heading {#id} -> attribute list")
     text = _count_sub(_IAL_TRAILING, "", text, conv, "kramdown class attributes removed")
     text = _count_sub(_IAL_LINE, "", text, conv, "kramdown attribute line removed")
     text = re.sub(r"^[*-] TOC[ \t]*$", "", text, flags=re.M)
@@ -62,6 +63,14 @@ def convert(text: str, conv: Conversion) -> str:
                       "spaces in a link target encoded")
     text = _unreferenced_footnotes(text, conv)
     return _broken_references(text, conv)
+
+
+def _heading_id(m: re.Match[str]) -> str:
+    """An explicit heading id the hub accepts (letters and digits first, then `_.:-`; KM824): leading
+    punctuation dropped (GitBook's `_rabzu5fms5j8`); anything else leaves the heading its own id.
+    Links to the old id still find it: anchors are matched folded to letters and digits."""
+    wanted = re.sub(r"^[^A-Za-z0-9]+", "", m.group(2))
+    return f"{m.group(1)} {{ #{wanted} }}" if SAFE_ID.fullmatch(wanted) else m.group(1)
 
 
 def _count_sub(pattern: re.Pattern[str], repl: object, text: str, conv: Conversion, label: str) -> str:

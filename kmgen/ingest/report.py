@@ -41,7 +41,8 @@ class IngestReport:
     unresolved_links: list[dict[str, str]] = field(default_factory=list)
     unmapped_terms: dict[str, dict[str, Any]] = field(default_factory=dict)
     redirects: list[dict[str, str]] = field(default_factory=list)  # redirect stubs: old address -> target
-    redirect_maps: dict[str, str] = field(default_factory=dict)  # mkdocs-redirects entries
+    redirect_maps: dict[str, str] = field(default_factory=dict)  # old hub address -> page (written as aliases)
+    redirects_refused: list[dict[str, str]] = field(default_factory=list)  # old addresses not published, why
     orphans: list[str] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -74,7 +75,8 @@ class IngestReport:
             "residue_left": self.residue_left,
             "links": dict(self.links.most_common()), "unresolved_links": self.unresolved_links,
             "unmapped_terms": self.unmapped_terms, "redirects": self.redirects,
-            "redirect_maps": self.redirect_maps, "orphans": self.orphans,
+            "redirect_maps": self.redirect_maps, "redirects_refused": self.redirects_refused,
+            "orphans": self.orphans,
             "conflicts": self.conflicts, "warnings": self.warnings,
             "files": [asdict(f) for f in self.files],
         }
@@ -111,8 +113,11 @@ class IngestReport:
                 out.append(f"{title}: {len(items)}")
                 out.extend(f"  {item}" for item in items[:_SHOWN])
         if self.redirect_maps:
-            out.append(f"{len(self.redirect_maps)} old addresses can redirect to their pages: the JSON report's "
-                       "redirect_maps is ready for the mkdocs-redirects plugin")
+            out.append(f"{len(self.redirect_maps)} old addresses written as 'aliases:' of their pages: "
+                       "kmgen build publishes each as a redirect")
+        if self.redirects_refused:
+            out.append(f"{len(self.redirects_refused)} old addresses not published as redirects:")
+            out.extend(f"  {r['from']} ({r['page']}): {r['reason']}" for r in self.redirects_refused[:_SHOWN])
         return "\n".join(out)
 
 

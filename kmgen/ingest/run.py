@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
-from kmgen.ingest import anchors, frontmatter, markup, naming, page, templates
-from kmgen.ingest.links import BROKEN_UPSTREAM, LinkReport, SiteMap, rewrite, site_key
+from kmgen.ingest import aliases, anchors, frontmatter, markup, naming, page, templates
+from kmgen.ingest.links import BROKEN_UPSTREAM, LinkReport, SiteMap, rewrite
 from kmgen.ingest.mapping import Mapping
 from kmgen.ingest.masking import Masked, mask
 from kmgen.ingest.output import Output, render, scrub_residue, write_all
 from kmgen.ingest.report import FAILED, INGESTED, SKIPPED, FileOutcome, IngestReport, check_totals
 from kmgen.ingest.sourcetree import REPO_META_NAMES, SourceTree
+from kmgen.publish import redirects
 from kmgen.sources import ASSET_SUFFIXES
 from kmgen.taxonomy import Taxonomy
 
@@ -43,6 +45,7 @@ class Options:
     attribution: str | None = None
     source_url: str | None = None
     site_root: str = ""
+    site_prefix: str = ""  # where the collection lives in the hub's site ("handbook"): --into inside content/
     today: dt.date = field(default_factory=dt.date.today)
 
 
@@ -82,19 +85,35 @@ def ingest(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, options: Opti
             if item is not None:
                 pending.append(item)
     _name(pending, tree, mapping, site)
+    summary = _summary(tree)
+    for item in pending:  # SUMMARY.md's order is the order of a GitBook space
+        if summary and item.rel in summary and item.fields.order is None:
+            item.fields.order = summary[item.rel]
     for rel in assets:
         site.dest[rel] = naming.collection_rel(tree.page_rel(rel) if tree.in_pages(rel) else rel, tree.format)
     links = LinkReport()
-    outputs = [_finish(item, site, links, provenance, options, report) for item in pending]
+    old_addresses = _old_addresses(report, pending, site, options.site_prefix, tree.format)
+    outputs = [_finish(item, site, links, provenance, options, report, old_addresses.get(item.rel))
+               for item in pending]
     _assets(assets, links, tree, site)
     report.files.extend(assets.values())
     _links_and_terms(report, links, pending, taxonomy)
-    report.orphans = _orphans(tree, pending)
-    _redirect_maps(report, pending, site, options.collection)
+    report.orphans = _orphans(summary, pending)
     written = anchors.fix([o for o in outputs if o is not None], links.counts)
     write_all(written, assets, tree, options, report)
     check_totals(report, len(tree.files))
     return report
+
+
+def _old_addresses(report: IngestReport, pending: list[Pending], site: SiteMap, prefix: str,
+                   source_format: str) -> dict[str, list[str]]:
+    """Each page's old addresses (aliases, redirect_from, stubs pointing at it) as hub aliases."""
+    found, report.redirects_refused = aliases.collect(
+        [(p.rel, p.urls[0], p.fields.redirects) for p in pending], report.redirects, site, prefix,
+        page_relative=source_format == "hugo")
+    report.redirect_maps = {a: f"{prefix}/{site.dest[rel]}".lstrip("/")
+                            for rel, olds in sorted(found.items()) for a in olds}
+    return found
 
 
 def _site_root(site: SiteMap, site_root: str) -> None:
@@ -223,7 +242,7 @@ def _name(pending: list[Pending], tree: SourceTree, mapping: Mapping, site: Site
 
 
 def _finish(item: Pending, site: SiteMap, links: LinkReport, provenance: dict[str, Any], options: Options,
-            report: IngestReport) -> Output | None:
+            report: IngestReport, old_addresses: list[str] | None) -> Output | None:
     body = rewrite(item.body, item.rel, item.urls[0], site, links)
     links.counts[BROKEN_UPSTREAM] += len(item.broken_upstream)
     links.unresolved.extend((BROKEN_UPSTREAM, link) for link in item.broken_upstream)
@@ -244,6 +263,8 @@ def _finish(item: Pending, site: SiteMap, links: LinkReport, provenance: dict[st
     if item.fields.order is not None:
         imported["order"] = item.fields.order
     front["imported"] = imported
+    if old_addresses:
+        front[redirects.FIELD] = old_addresses
     try:
         return render(dest, front, body)
     except ValueError as exc:
@@ -275,35 +296,20 @@ def _links_and_terms(report: IngestReport, links: LinkReport, pending: list[Pend
     report.unmapped_terms = ranked
 
 
-def _orphans(tree: SourceTree, pending: list[Pending]) -> list[str]:
+def _summary(tree: SourceTree) -> dict[str, int] | None:
+    """GitBook's SUMMARY.md: each listed file and its position (the collection's order)."""
     summary = tree.config.get("summary")
     if tree.format != "gitbook" or not summary or summary not in tree.files:
-        return []
+        return None
     text = (tree.root / summary).read_text("utf-8", "replace")
     base = PurePosixPath(summary).parent
-    listed = {str(base / t.split("#")[0]).lstrip("./") for t in re.findall(r"\]\(<?([^)>]+?)>?\)", text)}
-    return sorted(p.rel for p in pending if p.rel not in listed and p.outcome.outcome == INGESTED)
+    listed: dict[str, int] = {}
+    for target in re.findall(r"\]\(<?([^)>]+?)>?\)", text):
+        listed.setdefault(str(base / unquote(target.split("#")[0])).lstrip("./"), len(listed) + 1)
+    return listed
 
 
-def _redirect_maps(report: IngestReport, pending: list[Pending], site: SiteMap, collection: str) -> None:
-    """Old addresses as mkdocs-redirects `redirect_maps` entries (paths relative to the content
-    folder): aliases of ingested pages, and redirect stubs whose target was ingested or is a web address."""
-    maps: dict[str, str] = {}
-
-    def old_page(url: str) -> str | None:
-        path = url.split("#", 1)[0].split("?", 1)[0].strip("/")
-        return f"{collection}/{path}.md" if path and not re.search(r"[\s\"'<>]", path) else None
-
-    for item in pending:
-        for alias in item.fields.redirects:
-            key = old_page(alias)
-            if key:
-                maps.setdefault(key, f"{collection}/{site.dest[item.rel]}")
-    for entry in report.redirects:
-        key, target = old_page(entry["from"]), entry["to"]
-        rel = site.pages_by_url.get(site_key(target))
-        if key and rel in site.dest:
-            maps.setdefault(key, f"{collection}/{site.dest[rel]}")
-        elif key and target.startswith(("https://", "http://")):
-            maps.setdefault(key, target)
-    report.redirect_maps = dict(sorted(maps.items()))
+def _orphans(summary: dict[str, int] | None, pending: list[Pending]) -> list[str]:
+    if summary is None:
+        return []
+    return sorted(p.rel for p in pending if p.rel not in summary and p.outcome.outcome == INGESTED)

@@ -96,7 +96,7 @@ def _publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
             outputs.append(TAXONOMY_FILE)
         content_urls = [site.url(p) for p in site.pages]
         generated_urls = [site.url(p.src_uri) for p in pages.generated()]
-        problems = verify.verify(staging, content_urls, generated_urls, outputs, theme_dirs)
+        problems = verify.verify(staging, content_urls, generated_urls + plugin.redirect_files, outputs, theme_dirs)
         if problems:
             raise BuildStopped("verify", f"{len(problems)} problems in the built site", details=problems)
         files = sum(1 for p in staging.rglob("*") if p.is_file())

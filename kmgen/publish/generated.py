@@ -15,7 +15,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from kmgen import facets, schema
-from kmgen.publish import jsonld, listings
+from kmgen.publish import collections, jsonld, listings
 from kmgen.publish.browse import browse_view
 from kmgen.publish.site import BROWSE, COVERAGE, HOME, REVIEW, Site, addressable, concept_src, facet_src, type_src
 from kmgen.reports.coverage import coverage_view
@@ -131,7 +131,7 @@ def coverage(site: Site) -> list[Generated]:
     return [Generated(COVERAGE, title, description, "kmgen/coverage.html", lambda: view, data)]
 
 
-PROVIDERS: list[Provider] = [home, browse, type_pages, facet_pages, review, coverage]
+PROVIDERS: list[Provider] = [home, browse, type_pages, facet_pages, review, coverage, collections.pages]
 
 
 def generated_pages(site: Site) -> list[Generated]:

@@ -49,6 +49,8 @@ _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 _TEMPLATE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _JINJA = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _JINJA_VALUE = r"""[^"'<>\\\n]*"""
+# `<meta http-equiv=refresh content="0; url=ADDRESS">` as a browser splits it (delay, then the address).
+_REFRESH = re.compile(r"^\s*\d+(?:\.\d*)?\s*[;,]\s*(?:url\s*=\s*)?(.+?)\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def parse(text: str) -> Element:
@@ -69,7 +71,8 @@ def audit_tree(site_dir: Path | None, rel: str, root: Element,
             allow_base = False  # one, and only one
         elif tag in FORBIDDEN:
             problems.append(f"{rel}: <{tag}> is not allowed (it embeds or redirects content)")
-        elif tag == "meta" and el.get("http-equiv", "").strip().lower() in ("refresh", "set-cookie"):
+        elif tag == "meta" and el.get("http-equiv", "").strip().lower() in ("refresh", "set-cookie") \
+                and not _refresh_inside_site(rel, el):
             problems.append(f"{rel}: <meta http-equiv={el.get('http-equiv')}> is not allowed")
         elif tag == "form" and not _search_form(el):
             problems.append(f"{rel}: <form action={el.get('action')!r}> submits somewhere; "
@@ -81,6 +84,21 @@ def audit_tree(site_dir: Path | None, rel: str, root: Element,
         elif tag == "link" and _fetched_link(el) and _external(el.get("href", "")):
             problems.append(f"{rel}: <link href> loads {el.get('href')} from outside the site")
     return problems
+
+
+def _refresh_inside_site(rel: str, el: Element) -> bool:
+    """A refresh to a page of this site (kmgen's redirect pages for old addresses):
+    it neither runs script nor leaves the site. Any other refresh is refused."""
+    if el.get("http-equiv", "").strip().lower() != "refresh":
+        return False
+    m = _REFRESH.match(el.get("content", ""))
+    if not m:
+        return False
+    address = browser_url(m.group(1).strip("'\""))
+    if not address or _external(address) or address.startswith("/"):
+        return False
+    inside = posixpath.normpath(posixpath.join(posixpath.dirname(rel), urlsplit(address).path))
+    return inside != ".." and not inside.startswith("../")
 
 
 def local_name(name: str) -> str:

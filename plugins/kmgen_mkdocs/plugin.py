@@ -29,7 +29,7 @@ import kmgen
 from kmgen import i18n
 from kmgen.checks import render_budget
 from kmgen.hub import Hub, load_hub
-from kmgen.publish import notfound, placeholders, preflight, sanitize
+from kmgen.publish import collections, notfound, placeholders, preflight, redirects, sanitize
 from kmgen.publish.navigation import nav_entry
 from kmgen.publish.outputs import write_outputs
 from kmgen.publish.pages import PageSource, SitePages
@@ -57,6 +57,8 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         self.current_page: str | None = None
         self.site_language = "en"
         self.marked: list[Any] = []  # nav entries marked current for the page being rendered
+        self.redirect_files: list[str] = []  # old addresses written as redirect pages (site-relative)
+        self.credits: tuple[collections.Credit, ...] = ()  # ingested collections the footer credits
 
     @event_priority(-50)  # after other plugins settle the config (offline turns off directory URLs)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -76,6 +78,7 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
             config.edit_uri = None
         self.site = Site(hub, settings, load_related(index_dir))
         self.pages = SitePages(self.site)
+        self.credits = collections.credits(self.site)
         if config.nav is None:
             config.nav = self.pages.nav()
         return config
@@ -155,6 +158,7 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
         config.theme["language"] = i18n.theme_language(language, self.site_language)
         context.update(i18n.template_functions(language))
         context["kmgen_language"] = language
+        context["kmgen_credits"] = self.credits
         # a resource marks its type's nav entry, a concept its facet's: readers see where they are
         entry = nav_entry(self.site, page.file.src_uri) if self.site else None
         self.marked = [p for p in nav.pages if entry and p.file.src_uri == entry]
@@ -178,6 +182,8 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.site is not None
         write_outputs(self.site, Path(config.site_dir))
+        self.redirect_files = redirects.write(self.site, Path(config.site_dir), config.theme.get_env(),
+                                              self.site_language)
         notfound.make_portable(Path(config.site_dir), config.site_url)
 
     def _source(self, page: Page) -> PageSource | None:
