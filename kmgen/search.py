@@ -211,12 +211,20 @@ def search(source: Path | str | Index, text: str, filters: Iterable[FacetFilter]
                 notes.append("no page has every word; showing pages with any of them")
                 q, results = q_any, any_results
     out = SearchResults(cleaned, len(results), _hits(results, limit), notes=notes,
-                        did_you_mean=_did_you_mean(searcher, cleaned, set(dropped)))
+                        did_you_mean=_did_you_mean(open_ix, cleaned, set(dropped)))
     if counts:
         matched = _matched(open_ix, q, list(filters))
         out.total = matched.bit_count()
         out.counts = _counts(open_ix, matched, taxonomy)
     return out
+
+
+def warm(ix: Index) -> None:
+    """Open this thread's searcher on the index and make what counting and
+    correcting need, before the first query asks for them."""
+    open_ix = search_cache.opened(ix)
+    open_ix.facet_values()
+    open_ix.corrector()
 
 
 def _parse(ix: Index, text: str, group: Any) -> tuple[query.Query | None, list[str]]:
@@ -299,23 +307,16 @@ def _counts(open_ix: search_cache.OpenIndex, matched: int, taxonomy: Taxonomy | 
     return out
 
 
-def _did_you_mean(searcher: Any, text: str, skip: set[str]) -> str | None:
-    """The query with each word that is in no text field replaced by the closest
-    word the hub uses (Whoosh's corrector over the unstemmed words), if any."""
-    reader = searcher.reader()
-    analyzer = text_analyzer()
+def _did_you_mean(open_ix: search_cache.OpenIndex, text: str, skip: set[str]) -> str | None:
+    """The query with each word the hub does not use replaced by the closest word it
+    does (kmgen.search_spelling), if any."""
     changed = text
     for word in dict.fromkeys(re.findall(r"(?<![\w:*?])[^\W\d_]{3,}(?![\w*?:])", text)):
         if word in _OPERATORS or word in skip:  # what is left of '*tion' is no typo
             continue
-        stems = [t.text for t in analyzer(word)]
-        if not stems or any((f, s) in reader for f in TEXT_FIELDS for s in stems):
-            continue
-        for fieldname in ("body", "title"):
-            found = reader.corrector(fieldname).suggest(word.lower(), limit=1)
-            if found:
-                changed = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", found[0], changed)
-                break
+        found = open_ix.corrector().correct(word)
+        if found:
+            changed = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", found, changed)
     return changed if changed != text else None
 
 
