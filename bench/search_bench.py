@@ -71,6 +71,7 @@ def result_sets(ix: Any, content: Path, queries: int) -> dict[str, Any]:
 
 
 def compare(now: dict[str, Any], before: dict[str, Any]) -> None:
+    now = json.loads(json.dumps(now))  # tuples as lists, as they were read back
     differ = [k for k in before if now.get(k) != before[k]]
     missing = [k for k in before if k not in now]
     print(f"result sets: {len(before) - len(differ)} of {len(before)} queries find the same"

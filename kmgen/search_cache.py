@@ -43,6 +43,7 @@ class OpenIndex:
         self.searcher = ix.searcher()
         self._values: dict[str, dict[str, Bitset]] | None = None
         self._corrector: Corrector | None = None
+        self.parsers: dict[Any, Any] = {}  # query grouping -> parser (kmgen.search)
 
     def corrector(self) -> Corrector:
         if self._corrector is None:
