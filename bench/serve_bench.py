@@ -7,16 +7,22 @@ words from titles and summaries, concept labels and synonyms, alone or with
 one or two facet filters, and some facet filters alone. The load is bounded:
 each client waits for its answer before asking again.
 
+The server keeps recent answers (kmgen serve's result cache); the figures are
+printed with it and, with --no-result-cache too, without it, with the share of
+requests the cache answered (from /api/health, per server process).
+
 Usage:
   .venv/bin/python bench/serve_bench.py                      # the sample hub (content/, .kmgen/index)
   .venv/bin/python bench/serve_bench.py --duration 5         # shorter
   .venv/bin/python bench/serve_bench.py --pages 10000        # a generated hub (see index_bench.py)
+  .venv/bin/python bench/serve_bench.py --pages 10000 --hub /tmp/hub10k --skip-sample --no-result-cache
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import re
 import socket
@@ -116,10 +122,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(content: Path, index_dir: Path, site: Path) -> tuple[subprocess.Popen[bytes], int]:
+def serve(content: Path, index_dir: Path, site: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = subprocess.Popen([str(KMGEN), "serve", "--content", str(content), "--index-dir", str(index_dir),
-                             "--site-dir", str(site), "--port", str(port)],
+                             "--site-dir", str(site), "--port", str(port), *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -133,13 +139,23 @@ def serve(content: Path, index_dir: Path, site: Path) -> tuple[subprocess.Popen[
     raise SystemExit("kmgen serve did not start")
 
 
-def run(label: str, content: Path, index_dir: Path, site: Path, clients: int, duration: float) -> None:
+def cache_share(port: int) -> str:
+    """What the answering server process's result cache did (one process's view)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=30) as answer:
+        cache = json.loads(answer.read()).get("result_cache", {})
+    asked = cache.get("hits", 0) + cache.get("misses", 0)
+    return f"; result cache (one process): {cache.get('hits', 0)} of {asked} answered" if asked else ""
+
+
+def run(label: str, content: Path, index_dir: Path, site: Path, clients: int, duration: float,
+        options: list[str]) -> None:
     paths = targets(content)
-    proc, port = serve(content, index_dir, site)
+    proc, port = serve(content, index_dir, site, options)
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{paths[0]}", timeout=60):
-            pass  # the first search opens the index: not part of the figures
+            pass  # the server opens the index before answering: this checks a search works
         latencies, statuses, seconds = asyncio.run(load(port, paths, clients, duration))
+        cached = cache_share(port)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -147,7 +163,8 @@ def run(label: str, content: Path, index_dir: Path, site: Path, clients: int, du
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     print(f"{label}: {clients} clients for {seconds:.1f} s, {len(latencies)} requests, "
           f"{len(latencies) / seconds:.1f} requests/s, p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms, "
-          f"p99 {cuts[98] * 1000:.0f} ms, errors {errors}" + (f" {dict(statuses)}" if errors else ""))
+          f"p99 {cuts[98] * 1000:.0f} ms, errors {errors}" + (f" {dict(statuses)}" if errors else "")
+          + f"; {len(set(paths))} distinct searches, server {' '.join(options) or 'defaults'}{cached}")
 
 
 def main() -> None:
@@ -158,16 +175,31 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
     parser.add_argument("--pages", type=int, default=0, help="also a generated hub of this many pages")
+    parser.add_argument("--hub", type=Path, default=None,
+                        help="keep the generated hub here (content/, index/) and reuse it when it is there")
+    parser.add_argument("--skip-sample", action="store_true", help="only the generated hub")
+    parser.add_argument("--workers", type=int, default=0, help="kmgen serve --workers (default: its own)")
+    parser.add_argument("--no-result-cache", action="store_true",
+                        help="also run with kmgen serve --no-result-cache, after the run with the cache")
     args = parser.parse_args()
-    build_index(load_hub(args.content), args.index_dir)  # up to date (a no-op when it is)
-    run(f"sample hub ({args.content})", args.content, args.index_dir, args.site_dir, args.clients, args.duration)
+    variants = [[]] + ([["--no-result-cache"]] if args.no_result_cache else [])
+    if args.workers:
+        variants = [[*v, "--workers", str(args.workers)] for v in variants]
+    if not args.skip_sample:
+        build_index(load_hub(args.content), args.index_dir)  # up to date (a no-op when it is)
+        for options in variants:
+            run(f"sample hub ({args.content})", args.content, args.index_dir, args.site_dir, args.clients,
+                args.duration, options)
     if args.pages:
         with tempfile.TemporaryDirectory() as tmp:
-            content, index_dir = Path(tmp) / "content", Path(tmp) / "index"
-            index_bench.write_hub(content, args.pages)
-            build_index(load_hub(content), index_dir)
-            run(f"generated hub ({args.pages} pages)", content, index_dir, Path(tmp) / "site", args.clients,
-                args.duration)
+            hub = args.hub or Path(tmp)
+            content, index_dir = hub / "content", hub / "index"
+            if not content.is_dir():
+                index_bench.write_hub(content, args.pages)
+            build_index(load_hub(content), index_dir)  # a no-op when the kept hub's index is up to date
+            for options in variants:
+                run(f"generated hub ({args.pages} pages)", content, index_dir, hub / "site", args.clients,
+                    args.duration, options)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,14 @@ degraded query with a note saying what was dropped, never a traceback.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import qparser, query
+from whoosh import collectors, qparser, query
 from whoosh.index import Index
 
 from kmgen import facets, schema, search_cache, snippets
@@ -192,41 +193,61 @@ def search(source: Path | str | Index, text: str, filters: Iterable[FacetFilter]
             ix.close()
     ix = source
     cleaned, notes, dropped = bound_query(text)
-    filter_q = _filter_query(list(filters))
+    filters = list(filters)
     open_ix = search_cache.opened(ix)
-    searcher = open_ix.searcher
-    q, more = _parse(ix, cleaned, qparser.AndGroup)
+    q, more = _parse(open_ix, cleaned, AND_GROUP)
     notes.extend(more)
+    allowed = _allowed(open_ix, filters)
     if q is None:
-        if filter_q is None:
+        if allowed is None:
             raise QueryError("nothing to search for (very common words and single letters are skipped); "
                              "give some words or a --facet filter")
-        q = query.Every()
-    results = _run(searcher, q, filter_q, limit)
-    if results.is_empty() and len(cleaned.split()) > 1 and not _OPERATORS & set(cleaned.split()):
-        q_any, _ = _parse(ix, cleaned, qparser.OrGroup.factory(0.9))
-        if q_any is not None:
-            any_results = _run(searcher, q_any, filter_q, limit)
-            if not any_results.is_empty():
-                notes.append("no page has every word; showing pages with any of them")
-                q, results = q_any, any_results
-    out = SearchResults(cleaned, len(results), _hits(results, limit), notes=notes,
-                        did_you_mean=_did_you_mean(searcher, cleaned, set(dropped)))
+        no_words: frozenset[str] = frozenset()
+        ranked, matched, words = _first_pages(allowed, limit), allowed, no_words
+    else:
+        ranked, matched, words = _run(open_ix, q, filters, limit)
+        if not ranked and len(cleaned.split()) > 1 and not _OPERATORS & set(cleaned.split()):
+            q_any, _ = _parse(open_ix, cleaned, OR_GROUP)
+            if q_any is not None:
+                any_ranked, any_matched, any_words = _run(open_ix, q_any, filters, limit)
+                if any_ranked:
+                    notes.append("no page has every word; showing pages with any of them")
+                    ranked, matched, words = any_ranked, any_matched, any_words
+    out = SearchResults(cleaned, matched.bit_count(), _hits(open_ix, ranked, words), notes=notes,
+                        did_you_mean=_did_you_mean(open_ix, cleaned, set(dropped)))
     if counts:
-        matched = _matched(open_ix, q, list(filters))
-        out.total = matched.bit_count()
         out.counts = _counts(open_ix, matched, taxonomy)
     return out
 
 
-def _parse(ix: Index, text: str, group: Any) -> tuple[query.Query | None, list[str]]:
+AND_GROUP = qparser.AndGroup
+OR_GROUP = qparser.OrGroup.factory(0.9)
+
+
+def warm(ix: Index) -> None:
+    """Open this thread's searcher on the index and make what counting and
+    correcting need, before the first query asks for them."""
+    open_ix = search_cache.opened(ix)
+    open_ix.facet_values()
+    open_ix.corrector()
+
+
+def _parser(open_ix: search_cache.OpenIndex, group: Any) -> qparser.QueryParser:
+    """One parser per searcher and grouping: making one builds every plugin anew."""
+    found = open_ix.parsers.get(group)
+    if found is None:
+        schema_: Any = open_ix.ix.schema
+        found = qparser.MultifieldParser(list(TEXT_FIELDS), schema_, fieldboosts=FIELD_BOOSTS, group=group)
+        found.remove_plugin_class(qparser.RangePlugin)  # ranges over words expand to the whole vocabulary
+        open_ix.parsers[group] = found
+    return found
+
+
+def _parse(open_ix: search_cache.OpenIndex, text: str, group: Any) -> tuple[query.Query | None, list[str]]:
     if not text.strip():
         return None, []
-    schema_: Any = ix.schema  # type: ignore[attr-defined]  # set by every concrete Whoosh index
-    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema_, fieldboosts=FIELD_BOOSTS, group=group)
-    parser.remove_plugin_class(qparser.RangePlugin)  # ranges over words expand to the whole vocabulary
     try:
-        q = parser.parse(text)
+        q = _parser(open_ix, group).parse(text)
     except Exception:  # the parser's own failures on odd input (RecursionError too): fall back to words
         words = [t.text for t in text_analyzer()(text)][:MAX_WORDS]
         if not words:
@@ -238,46 +259,82 @@ def _parse(ix: Index, text: str, group: Any) -> tuple[query.Query | None, list[s
     return q, []
 
 
-def _run(searcher: Any, q: query.Query, filter_q: query.Query | None, limit: int) -> Any:
+class _EveryMatch(collectors.TopCollector):
+    """The top `limit` pages by score, and a bitset of every match. Whoosh's own
+    top collector skips blocks that cannot make the top and so counts by running
+    the query a second time; counts need every match, so nothing is skipped."""
+
+    def __init__(self, limit: int, size: int):
+        super().__init__(limit=limit, usequality=False)
+        self.bits = bytearray(size // 8 + 1)
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.bits[global_docnum >> 3] |= 1 << (global_docnum & 7)
+        self.total += 1
+        items = self.items
+        if len(items) < self.limit:
+            heapq.heappush(items, (score, -global_docnum))
+        elif score > items[0][0]:
+            heapq.heapreplace(items, (score, -global_docnum))  # minscore stays unset: every match is seen
+        return -score
+
+
+Ranked = list[tuple[int, float]]  # (document number, score), best first
+
+
+def _run(open_ix: search_cache.OpenIndex, q: query.Query, filters: Sequence[FacetFilter],
+         limit: int) -> tuple[Ranked, int, frozenset[str]]:
+    """(the top `limit`, every match as a bitset, the query's words in the body as indexed)."""
+    searcher = open_ix.searcher
+    top = _EveryMatch(max(1, limit), searcher.reader().doc_count_all())
+    filter_q = _filter_query(filters)
+    collector: Any = collectors.FilterCollector(top, allow=filter_q) if filter_q is not None else top
     try:
-        results = searcher.search(q, limit=max(1, limit), filter=filter_q)
+        searcher.search_with_collector(q, collector)
+        words = frozenset(t[1].decode("utf-8") if isinstance(t[1], bytes) else str(t[1])
+                          for t in q.existing_terms(searcher.reader(), expand=True, fieldname="body"))
     except Exception as exc:  # bounded input can still trip an edge case: say so, never trace back
         raise QueryError(f"the query could not be run ({exc.__class__.__name__}); "
                          "try fewer or simpler words") from exc
-    results.fragmenter = snippets.fragmenter()
-    results.formatter = snippets.Marks()
-    return results
+    ranked = [(-docnum, score) for score, docnum in sorted(top.items, reverse=True)]
+    return ranked, int.from_bytes(top.bits, "little"), words
 
 
-def _hits(results: Any, limit: int) -> list[Hit]:
-    """The shown hits with snippets (only these are highlighted). Whoosh stores no
-    value for an empty field: a summary-only page takes its snippet from the summary."""
-    out = []
-    words = frozenset(t[1].decode("utf-8") if isinstance(t[1], bytes) else str(t[1])
-                      for t in results.query_terms(expand=True, fieldname="body"))
-    analyzer = results.searcher.schema["body"].analyzer
-    for hit in results[:limit]:
-        snippet = snippets.snippet(hit, words, analyzer)
-        out.append(Hit(hit["path"], hit.get("title", hit["path"]), hit.get("type", ""), round(hit.score, 4),
-                       " ".join(snippet.split()), hit.get("summary", "")))
-    return out
-
-
-def _matched(open_ix: search_cache.OpenIndex, q: query.Query, filters: Sequence[FacetFilter]) -> int:
-    """Every page matching the query and the filters, as a bitset: values of one
+def _allowed(open_ix: search_cache.OpenIndex, filters: Sequence[FacetFilter]) -> int | None:
+    """The pages the filters allow, as a bitset (None: no filter): values of one
     facet are alternatives, different facets must all hold (as `_filter_query`)."""
-    try:
-        matched = open_ix.matching(q)
-    except Exception as exc:  # as in _run
-        raise QueryError(f"the query could not be run ({exc.__class__.__name__}); "
-                         "try fewer or simpler words") from exc
+    if not filters:
+        return None
     values = open_ix.facet_values()
     by_field: dict[str, int] = {}
     for f in filters:
         by_field[f.field] = by_field.get(f.field, 0) | values.get(f.field, {}).get(f.value, 0)
-    for allowed in by_field.values():
-        matched &= allowed
-    return matched
+    allowed = -1  # every bit set
+    for pages in by_field.values():
+        allowed &= pages
+    return allowed
+
+
+def _first_pages(bits: int, limit: int) -> Ranked:
+    """Filters alone rank nothing: the first pages in index order, as Whoosh's Every() gave them."""
+    out: Ranked = []
+    while bits and len(out) < max(1, limit):
+        low = bits & -bits
+        out.append((low.bit_length() - 1, 1.0))
+        bits ^= low
+    return out
+
+
+def _hits(open_ix: search_cache.OpenIndex, ranked: Ranked, words: frozenset[str]) -> list[Hit]:
+    """The shown hits with snippets (only these get one). Whoosh stores no value
+    for an empty field: a summary-only page takes its snippet from the summary."""
+    out = []
+    for docnum, score in ranked:
+        stored = open_ix.searcher.stored_fields(docnum)
+        out.append(Hit(stored["path"], stored.get("title", stored["path"]), stored.get("type", ""),
+                       round(score, 4), " ".join(snippets.snippet(stored, words).split()),
+                       stored.get("summary", "")))
+    return out
 
 
 def _counts(open_ix: search_cache.OpenIndex, matched: int, taxonomy: Taxonomy | None) -> dict[str, list[FacetCount]]:
@@ -299,23 +356,16 @@ def _counts(open_ix: search_cache.OpenIndex, matched: int, taxonomy: Taxonomy | 
     return out
 
 
-def _did_you_mean(searcher: Any, text: str, skip: set[str]) -> str | None:
-    """The query with each word that is in no text field replaced by the closest
-    word the hub uses (Whoosh's corrector over the unstemmed words), if any."""
-    reader = searcher.reader()
-    analyzer = text_analyzer()
+def _did_you_mean(open_ix: search_cache.OpenIndex, text: str, skip: set[str]) -> str | None:
+    """The query with each word the hub does not use replaced by the closest word it
+    does (kmgen.search_spelling), if any."""
     changed = text
     for word in dict.fromkeys(re.findall(r"(?<![\w:*?])[^\W\d_]{3,}(?![\w*?:])", text)):
         if word in _OPERATORS or word in skip:  # what is left of '*tion' is no typo
             continue
-        stems = [t.text for t in analyzer(word)]
-        if not stems or any((f, s) in reader for f in TEXT_FIELDS for s in stems):
-            continue
-        for fieldname in ("body", "title"):
-            found = reader.corrector(fieldname).suggest(word.lower(), limit=1)
-            if found:
-                changed = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", found[0], changed)
-                break
+        found = open_ix.corrector().correct(word)
+        if found:
+            changed = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", found, changed)
     return changed if changed != text else None
 
 

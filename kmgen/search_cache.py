@@ -22,6 +22,7 @@ from typing import Any
 from whoosh import query
 
 from kmgen.index import FACET_PREFIX
+from kmgen.search_spelling import Corrector
 
 PLAIN_FIELDS = ("type", "language")  # exact-match fields counted like facets
 KEEP = 4  # generations kept open per thread (a writer swapping in new ones leaves old ones behind)
@@ -30,30 +31,62 @@ Bitset = int  # bit n set: document number n
 
 
 class OpenIndex:
-    """One generation's searcher, and its facet bitsets once asked for."""
+    """One generation's searcher, and its facet bitsets once asked for.
 
-    def __init__(self, ix: Any):
+    The bitsets depend only on the generation (document numbers never change
+    in a written one), so every thread's searcher of one generation shares them:
+    a server with several search threads makes them once, not once a thread."""
+
+    def __init__(self, ix: Any, key: str | None = None):
         self.ix = ix
+        self.key = key
         self.searcher = ix.searcher()
         self._values: dict[str, dict[str, Bitset]] | None = None
+        self._corrector: Corrector | None = None
+        self.parsers: dict[Any, Any] = {}  # query grouping -> parser (kmgen.search)
+
+    def corrector(self) -> Corrector:
+        if self._corrector is None:
+            self._corrector = Corrector(self.searcher.reader())
+        return self._corrector
 
     def facet_values(self) -> dict[str, dict[str, Bitset]]:
         """field -> value -> documents holding it, for every facet field and type and language."""
         if self._values is None:
-            reader = self.searcher.reader()
-            names = [n for n in reader.indexed_field_names() if n.startswith(FACET_PREFIX)]
-            self._values = {}
-            for name in [*names, *PLAIN_FIELDS]:
-                values: dict[str, Bitset] = {}
-                for raw in reader.lexicon(name):
-                    value = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-                    values[value] = bitset(self.searcher.docs_for_query(query.Term(name, value)),
-                                           reader.doc_count_all())
-                self._values[name] = values
+            if self.key is None:
+                self._values = self._read_values()
+            else:
+                with _shared_lock:
+                    found = _shared.get(self.key)
+                    if found is None:
+                        found = _shared[self.key] = self._read_values()
+                        while len(_shared) > KEEP:
+                            _shared.popitem(last=False)
+                    _shared.move_to_end(self.key)
+                self._values = found
         return self._values
+
+    def _read_values(self) -> dict[str, dict[str, Bitset]]:
+        reader = self.searcher.reader()
+        size = reader.doc_count_all()
+        names = [n for n in reader.indexed_field_names() if n.startswith(FACET_PREFIX)]
+        values: dict[str, dict[str, Bitset]] = {}
+        for name in [*names, *PLAIN_FIELDS]:
+            values[name] = {}
+            for raw in reader.lexicon(name):
+                value = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                values[name][value] = bitset(reader.postings(name, raw).all_ids(), size)
+        if reader.has_deletions():  # a deleted page still has postings until the segment is merged
+            alive = bitset((n for n in range(size) if not reader.is_deleted(n)), size)
+            values = {name: {v: b & alive for v, b in vals.items()} for name, vals in values.items()}
+        return values
 
     def matching(self, q: query.Query) -> Bitset:
         return bitset(self.searcher.docs_for_query(q), self.searcher.reader().doc_count_all())
+
+
+_shared: OrderedDict[str, dict[str, dict[str, Bitset]]] = OrderedDict()
+_shared_lock = threading.Lock()
 
 
 def bitset(docnums: Iterable[int], size: int) -> Bitset:
@@ -76,7 +109,7 @@ def opened(ix: Any) -> OpenIndex:
     key = f"{folder}\0{getattr(ix, 'indexname', '')}"
     found = cache.get(key)
     if found is None:
-        found = cache[key] = OpenIndex(ix)
+        found = cache[key] = OpenIndex(ix, key)
         while len(cache) > KEEP:
             _key, old = cache.popitem(last=False)
             old.searcher.close()

@@ -157,6 +157,23 @@ def test_did_you_mean_replaces_only_the_misspelt_word(hub_index) -> None:
     assert search.search(index_dir, "vacination").did_you_mean == "vaccination"
 
 
+def test_a_typo_whose_stem_happens_to_be_indexed_is_still_corrected(make_hub, tmp_path: Path) -> None:
+    """'registation' stems to 'regist', which 'registered' also stems to: the word is
+    still no word of the hub, and 'registration' (one letter away) is what was meant,
+    even though 'legislation' (two letters away) is on more pages."""
+    law = "Legislation sets the rules; the legislation was amended. "
+    pages = {f"guidelines/law-{n}.md": page(f"Legislation note {n}", body=law * 3) for n in range(4)}
+    pages["guidelines/births.md"] = page("Recording births", body="Births are registered at the clinic. "
+                                         "Birth registration is free.\n")
+    root = make_hub(pages)
+    build_index(load_hub(root), tmp_path / "index")
+    assert search.search(tmp_path / "index", "registation").did_you_mean == "registration"
+    assert search.search(tmp_path / "index", "birth registation").did_you_mean == "birth registration"
+    # A word of the hub, or another form of one that finds the same pages, is left alone.
+    assert search.search(tmp_path / "index", "registered").did_you_mean is None
+    assert search.search(tmp_path / "index", "registers").did_you_mean is None
+
+
 # -- hostile queries ---------------------------------------------------------------------------
 @pytest.mark.parametrize("query, expected_note", [
     ("(" * 3000 + "birth" + ")" * 3000, None),  # too long: an error, below

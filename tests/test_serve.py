@@ -178,7 +178,9 @@ def test_suggest_completes_titles_and_concept_labels(server: str) -> None:
 
 def test_health_and_unknown_endpoints(server: str) -> None:
     status, body = api(server, "/api/health")
+    cache = body.pop("result_cache")
     assert (status, body) == (200, {"status": "ok", "pages": 5, "taxonomy": True, "site": True})
+    assert cache["size"] > 0 and cache["hits"] >= 0 and cache["misses"] >= 0
     status, body = api(server, "/api/nothing")
     assert status == 404 and "expected one of /api/search" in body["error"]
     status, headers, _ = get(server, "/api/search?q=x", method="POST")
@@ -262,6 +264,30 @@ def test_the_searcher_is_reused_and_refreshed_when_kmgen_index_adds_a_page(tmp_p
         assert app.state.search.index() is not first
 
 
+@pytest.mark.usefixtures("machine_key")
+def test_answers_are_kept_until_the_index_changes_and_the_cache_can_be_turned_off(tmp_path: Path) -> None:
+    content, site, index = make_hub(tmp_path)
+    run_kmgen("index", "--content", str(content), "--index-dir", str(index), check=True)
+    app = create_app(site, index, content)
+    uncached = create_app(site, index, content, cache_size=0)
+    with running(app) as base, running(uncached) as plain:
+        cache = app.state.search.results
+        _, first = api(base, "/api/search?q=ferries&facet=sector=health")
+        _, again = api(base, "/api/search?q=%20ferries%20&facet=sector=health")  # the same query, spaced out
+        assert again == first and (cache.hits, cache.misses) == (1, 1)
+        _, other_page = api(base, "/api/search?q=ferries&facet=sector=health&page=2")
+        assert cache.misses == 2  # another page is another answer
+        (content / "guidelines/f.md").write_text(page("Foxtrot", extra="sector: [health]\n",
+                                                      body="Ferries to Zanzibar.\n"), encoding="utf-8")
+        run_kmgen("index", "--content", str(content), "--index-dir", str(index), check=True)
+        _, after = api(base, "/api/search?q=ferries&facet=sector=health")
+        assert titles(after) == ["Foxtrot"] and titles(first) == []  # the new index answers, not the kept answer
+        for _ in range(2):
+            _, body = api(plain, "/api/search?q=ferries")
+            assert titles(body) == ["Foxtrot"]
+        assert (uncached.state.search.results.hits, uncached.state.search.results.misses) == (0, 2)
+
+
 def test_the_command_serves_on_the_port_it_is_given(hub: tuple[Path, Path, Path]) -> None:
     import subprocess
     import sys
@@ -272,14 +298,18 @@ def test_the_command_serves_on_the_port_it_is_given(hub: tuple[Path, Path, Path]
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     exe = Path(sys.executable).parent / "kmgen"
+    # two server processes sharing the port (each opens the index before answering)
     proc = subprocess.Popen([str(exe), "serve", "--content", str(content), "--site-dir", str(site), "--index-dir",
-                             str(index), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             str(index), "--port", str(port), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as answer:
                     assert json.loads(answer.read())["status"] == "ok"
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=certificates", timeout=5) as answer:
+                    assert json.loads(answer.read())["total"] > 0
                     break
             except OSError:
                 assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""

@@ -29,10 +29,14 @@ def register(main: click.Group) -> None:
               help="Live preview: build into .kmgen/preview/, rebuild on every change to the content, overrides/ "
                    "or the MkDocs configuration, and reload open pages. Drafts are shown, marked; problems are "
                    "shown on the pages instead of stopping the build.")
+@click.option("--workers", type=click.IntRange(1, 16), default=None,
+              help="Server processes (default: one a core, at most 4; always 1 with --watch).")
+@click.option("--no-result-cache", is_flag=True,
+              help="Answer every search afresh instead of keeping recent answers until the index changes.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("mkdocs.yml"),
               show_default=True, help="The MkDocs configuration (with --watch).")
 def serve(content_dir: Path, site_dir: Path, index_dir: Path, host: str, port: int, watch: bool,
-          config_file: Path) -> None:
+          workers: int | None, no_result_cache: bool, config_file: Path) -> None:
     """Serve the built site with a search API backed by the hub's index.
 
     The site's Find page then asks the API (Whoosh ranking, synonyms, highlights,
@@ -47,11 +51,10 @@ def serve(content_dir: Path, site_dir: Path, index_dir: Path, host: str, port: i
       kmgen serve
       kmgen serve --port 8080 --site-dir public
       kmgen serve --watch
+      kmgen serve --workers 2 --no-result-cache
       curl 'http://127.0.0.1:8000/api/search?q=CRVS&facet=type=case-study'
     """
-    import uvicorn
-
-    from kmgen.serve.app import create_app
+    from kmgen.serve import server
 
     if watch:
         _live(content_dir, config_file, host, port)
@@ -59,9 +62,9 @@ def serve(content_dir: Path, site_dir: Path, index_dir: Path, host: str, port: i
     if not (site_dir / "index.html").is_file():
         click.echo(f"note: {site_dir}/index.html not found: run 'kmgen build' first (the API works without it)",
                    err=True)
-    app = create_app(site_dir, index_dir, content_dir)
     click.echo(f"serving {site_dir} and the search API at http://{_display(host)}:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    server.run(site_dir, index_dir, content_dir, host, port, workers or server.default_workers(),
+               0 if no_result_cache else server.RESULT_CACHE)
 
 
 def _live(content_dir: Path, config_file: Path, host: str, port: int) -> None:

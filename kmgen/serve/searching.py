@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ MAX_FILTERS = 20
 MAX_FILTER_CHARS = 200
 MAX_SUGGEST_CHARS = 100
 MAX_SUGGESTIONS = 20
+RESULT_CACHE = 2048  # answers kept per process; a few MB at most (each is one page of hits and the counts)
 
 
 class RequestError(ValueError):
@@ -45,13 +47,52 @@ class _Signature:
     size: int
 
 
-class SearchService:
-    """One open index shared by all requests, reopened when the manifest changes."""
+class ResultCache:
+    """The last answers, least recently used dropped first. Keys carry the index's
+    signature, so an answer from an older index is never found; every entry is
+    dropped when the index or the site changes anyway, to free the memory."""
 
-    def __init__(self, index_dir: Path, content_dir: Path, site_dir: Path):
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: dict[str, Any]) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class SearchService:
+    """One open index shared by all requests, reopened when the manifest changes.
+
+    `cache_size` answers are kept (0: none), keyed by the index's signature, the
+    query with its spacing normalised, the filters as given, the page and its size."""
+
+    def __init__(self, index_dir: Path, content_dir: Path, site_dir: Path, cache_size: int = RESULT_CACHE):
         self.index_dir = index_dir
         self.content_dir = content_dir
         self.site_dir = site_dir
+        self.results = ResultCache(cache_size)
         self._lock = threading.Lock()
         self._ix: Any = None
         self._seen: _Signature | None = None
@@ -76,6 +117,7 @@ class SearchService:
             self.taxonomy = taxonomy
             self._browse = browse
             self._titles = sorted((str(r.get("title", "")), p) for p, r in browse.items())
+        self.results.clear()
 
     def _signature(self) -> _Signature | None:
         try:
@@ -86,6 +128,10 @@ class SearchService:
 
     def index(self) -> Any:
         """The open index, reopened first if `kmgen index` has replaced it."""
+        return self._current()[0]
+
+    def _current(self) -> tuple[Any, _Signature | None]:
+        """The open index and the signature it was opened at."""
         now = self._signature()
         with self._lock:
             if self._ix is None or now != self._seen:
@@ -94,7 +140,15 @@ class SearchService:
                 except IndexFailure as exc:
                     raise Unavailable(str(exc)) from exc
                 self._ix, self._seen = ix, now
-            return self._ix
+                self.results.clear()
+            return self._ix, self._seen
+
+    def warm(self) -> None:
+        """Open the index and make its facet bitsets now, so the first reader does not wait."""
+        try:
+            search.warm(self.index())
+        except Unavailable:
+            pass  # no index yet: searches answer 503 until `kmgen index` makes one
 
     # -- endpoints ----------------------------------------------------------------
     def search(self, params: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -107,16 +161,21 @@ class SearchService:
         for spec in specs:
             if len(spec) > MAX_FILTER_CHARS:
                 raise RequestError(f"a facet filter is {len(spec):,} characters long; the limit is {MAX_FILTER_CHARS}")
+        ix, signature = self._current()
+        key = (signature, " ".join(text.split()), tuple(specs), page, size)
+        cached = self.results.get(key)
+        if cached is not None:
+            return cached
         try:
             filters = [search.facet_filter(spec, self.taxonomy) for spec in specs]
-            results = search.search(self.index(), text, filters, limit=page * size, counts=True,
-                                    taxonomy=self.taxonomy)
+            results = search.search(ix, text, filters, limit=page * size, counts=True, taxonomy=self.taxonomy)
         except search.QueryError as exc:
             raise RequestError(str(exc)) from None
         body = search.as_json(results)
         body["hits"] = [self._hit(h) for h in body["hits"][(page - 1) * size:]]
         body.update(page=page, size=size, filters=[{"facet": f.key, "value": f.value, "label": f.label}
                                                    for f in filters])
+        self.results.put(key, body)
         return body
 
     def _hit(self, hit: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +219,9 @@ class SearchService:
         except Unavailable as exc:
             return {"status": "unavailable", "reason": str(exc)}
         return {"status": "ok", "pages": pages, "taxonomy": self.taxonomy is not None,
-                "site": (self.site_dir / "index.html").is_file()}
+                "site": (self.site_dir / "index.html").is_file(),
+                "result_cache": {"size": self.results.size, "hits": self.results.hits,
+                                 "misses": self.results.misses}}
 
 
 def _starts(text: str, folded_prefix: str) -> bool:
