@@ -231,7 +231,8 @@ def test_when_the_api_stops_answering_the_static_index_does(api_server: str, bro
 
 def test_contributed_text_in_a_snippet_stays_text(tmp_path: Path, browser) -> None:  # noqa: F811
     # A tag split over two lines survives plain-text extraction; the snippet must show it, not run it.
-    body = "Zebra crossings matter <svg\nonload=\"window.pwned=1\"> for walkers.\n"
+    # (Closed: left open, the svg would take the rest of the page with it, which check refuses: KM950.)
+    body = "Zebra crossings matter <svg\nonload=\"window.pwned=1\"></svg> for walkers.\n"
     site = build_site(tmp_path, {"taxonomy.yml": MINI_TAXONOMY, "guidelines/z.md": page("Zulu", body=body)})
     context, tab, errors = open_page(browser, (site / "browse.html").as_uri())
     _find(tab, "zebra")
