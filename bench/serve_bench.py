@@ -73,7 +73,7 @@ def facet_filters(content: Path) -> list[str]:
     return sorted(pairs)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def targets(content: Path, seed: int = 11) -> list[str]:
     rng = random.Random(seed)
     words = vocabulary(content, rng)
