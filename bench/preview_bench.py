@@ -83,6 +83,20 @@ def measure(label: str, content: Path, page: Path, work: Path, rounds: int) -> N
                   default=0.0)
         shares.append(f"{name} {cum:.2f} s")
     print(f"{label}: profiled rebuild {total:.2f} s: " + "; ".join(shares))
+    hooks = []  # inside the MkDocs build: kmgen's plugin hooks (summed over pages) and Markdown rendering
+    for (file, _line, func), row in table.items():
+        if file.endswith("kmgen_mkdocs/plugin.py") and func.startswith("on_"):
+            hooks.append((row[3], f"plugin {func}"))
+        elif file.endswith("markdown/core.py") and func == "convert":
+            hooks.append((row[3], "Markdown to HTML (all pages)"))
+        elif file.endswith("mkdocs/structure/pages.py") and func == "render":
+            hooks.append((row[3], "MkDocs page.render (Markdown + extensions)"))
+        elif file.endswith("mkdocs/commands/build.py") and func == "_build_theme_template":
+            hooks.append((row[3], "theme templates"))
+        elif file.endswith("mkdocs/commands/build.py") and func == "_build_page":
+            hooks.append((row[3], "writing pages (templates)"))
+    print(f"{label}: inside the MkDocs build: "
+          + "; ".join(f"{name} {cum:.2f} s" for cum, name in sorted(hooks, reverse=True)[:8]))
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import random
 import re
@@ -72,6 +73,7 @@ def facet_filters(content: Path) -> list[str]:
     return sorted(pairs)
 
 
+@functools.cache
 def targets(content: Path, seed: int = 11) -> list[str]:
     rng = random.Random(seed)
     words = vocabulary(content, rng)
