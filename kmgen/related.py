@@ -38,13 +38,13 @@ import heapq
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kmgen import related_cache
-from kmgen.index import open_index, text_analyzer
+from kmgen import index_store, related_cache
+from kmgen.index import SCHEMA_VERSION, open_index, text_analyzer
 from kmgen.related_cache import Entry, Terms
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
@@ -210,6 +210,34 @@ def from_entries(entries: dict[str, Entry], taxonomy: Taxonomy | None = None, pe
     return out
 
 
+class _OpenedOnDemand:
+    """The index, opened only when a run needs something only it holds (a page not
+    cached, or a body for a surface word): a run on captured entries never opens it."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._ix: Any = None
+        self._searcher: Any = None
+
+    def __enter__(self) -> _OpenedOnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        if self._ix is not None:
+            self._ix.close()
+
+    def searcher(self) -> Any:
+        if self._searcher is None:
+            self._ix = open_index(self.index_dir)
+            self._searcher = self._ix.searcher()
+        return self._searcher
+
+    def body_of(self, path: str) -> str:
+        return _body_reader(self.searcher())(path)
+
+
 def _body_reader(searcher: Any) -> Callable[[str], str]:
     def body_of(path: str) -> str:
         stored = searcher.document(path=path)
@@ -258,7 +286,9 @@ def _surface_words(entry: Entry, stems: Iterable[str], body_of: Callable[[str], 
     """The cached surface words when they cover `stems` (a stem's word depends only
     on the page's text, which the fingerprint pins); else read from the text."""
     wanted = list(stems)
-    if any(s not in entry.surface for s in wanted):
+    if entry.forms is not None:
+        entry.surface = {s: entry.forms.get(s, s) for s in wanted}
+    elif any(s not in entry.surface for s in wanted):
         body = entry.body if entry.body is not None else body_of(entry.path) if body_of else ""
         entry.surface = _surface(body, wanted)
     return entry.surface
@@ -289,19 +319,23 @@ def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
 
 # -- the file --------------------------------------------------------------------------
 def refresh(hub: Any, index_dir: Path, progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
-            fresh: bool = False) -> int:
+            fresh: bool = False, captured: Mapping[str, Entry] | None = None,
+            live: Mapping[str, str] | None = None) -> int:
     """Recompute related pages and write related.json; returns how many pages have
     related pages. Term vectors are read only for pages the cache (kmgen.related_cache)
     does not hold at their current fingerprint; `fresh` ignores the cache, as a
-    full rebuild of the index should."""
+    full rebuild of the index should. `captured` holds the entries of pages the
+    caller has just indexed (their words in hand); `live` is every indexed page's
+    fingerprint (read from the index manifest when not given)."""
     cached = {} if fresh else related_cache.load(index_dir)
-    ix = open_index(index_dir)
-    try:
-        with ix.searcher() as searcher:
-            entries = related_cache.sync(searcher, cached)
-            related = from_entries(entries, hub.taxonomy, progress=progress, body_of=_body_reader(searcher))
-    finally:
-        ix.close()
+    if live is None:
+        manifest, _reason = index_store.read_manifest(Path(index_dir), SCHEMA_VERSION)
+        live = manifest.pages if manifest else {}
+    entries, missing = related_cache.known(live, captured or {}, cached)
+    with _OpenedOnDemand(index_dir) as index:
+        if missing:
+            entries.update(related_cache.read(index.searcher(), missing))
+        related = from_entries(entries, hub.taxonomy, progress=progress, body_of=index.body_of)
     related_cache.save(index_dir, entries.values())
     write(index_dir, related)
     return len(related)

@@ -21,6 +21,7 @@ rebuild of the index (`kmgen index --rebuild`) starts the cache afresh too.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 
 from kmgen import facets
 from kmgen.index import FACET_PREFIX, SCHEMA_VERSION
+from kmgen.index_analysis import Analysed
 from kmgen.index_store import WHOOSH_VERSION
 from kmgen.schema import PAGE_TYPE
 from kmgen.writes import write_atomic
@@ -50,6 +52,55 @@ class Entry:
     terms: Terms
     surface: dict[str, str]  # stem -> the word the page uses most, for the stems asked so far
     body: str | None = field(default=None, compare=False)  # only while a run has it in hand
+    # Every stem whose most used word is not the stem itself, when the run analysed
+    # the page (kmgen.index): surface words then need no second look at the text.
+    forms: dict[str, str] | None = field(default=None, compare=False)
+
+
+def from_fields(fields: Mapping[str, Any], analysed: Analysed | None) -> Entry:
+    """A page's entry from what `kmgen.index` just gave Whoosh and the analyser's
+    words of its body: the same entry `read_entry` would read back from the
+    index, without reading it back."""
+    if analysed is None:
+        return _entry(fields, {}, str(fields.get("body", "")))
+    counts = Counter(analysed.stems)
+    terms: Terms = {}
+    for term in sorted(counts):  # Whoosh's vectors are in term order too
+        terms.setdefault(float(counts[term]), []).append(term)
+    best: dict[str, tuple[int, str]] = {}
+    for (stem, word), n in Counter(zip(analysed.stems, map(str.lower, analysed.raw), strict=True)).items():
+        if n > best.get(stem, (0, ""))[0]:  # the first word seen wins a tie, as in kmgen.related._surface
+            best[stem] = (n, word)
+    entry = _entry(fields, terms, None)
+    entry.forms = {stem: word for stem, (_n, word) in best.items() if word != stem}
+    return entry
+
+
+def known(live: Mapping[str, str], captured: Mapping[str, Entry], cached: Mapping[str, Entry]
+          ) -> tuple[dict[str, Entry], list[str]]:
+    """(entries, paths still to read from the index) for the live pages (path ->
+    fingerprint): an entry just captured by the indexer, else a cached one whose
+    fingerprint still matches."""
+    out: dict[str, Entry] = {}
+    missing: list[str] = []
+    for path, fingerprint in live.items():
+        entry = captured.get(path) or cached.get(path)
+        if entry is not None and entry.fingerprint == fingerprint:
+            out[path] = entry
+        else:
+            missing.append(path)
+    return out, missing
+
+
+def read(searcher: Any, paths: Iterable[str]) -> dict[str, Entry]:
+    """Entries of `paths` read from the index (term vectors and stored fields)."""
+    reader = searcher.reader()
+    out: dict[str, Entry] = {}
+    for path in paths:
+        docnum = searcher.document_number(path=path)
+        if docnum is not None:
+            out[path] = read_entry(reader, docnum, reader.stored_fields(docnum))
+    return out
 
 
 def sync(searcher: Any, cached: Mapping[str, Entry]) -> dict[str, Entry]:
@@ -71,6 +122,10 @@ def read_entry(reader: Any, docnum: int, stored: Mapping[str, Any]) -> Entry:
     if reader.has_vector(docnum, "body"):
         for term, tf in reader.vector_as("weight", docnum, "body"):
             terms.setdefault(float(tf), []).append(term)
+    return _entry(stored, terms, str(stored.get("body", "")))
+
+
+def _entry(stored: Mapping[str, Any], terms: Terms, body: str | None) -> Entry:
     concepts: set[str] = set()
     for name, value in stored.items():
         facet_id = name[len(FACET_PREFIX):]
@@ -78,7 +133,7 @@ def read_entry(reader: Any, docnum: int, stored: Mapping[str, Any]) -> Entry:
             concepts.update(cid for cid in str(value).split(",") if cid)
     path = stored["path"]
     return Entry(path, str(stored.get("fingerprint", "")), str(stored.get("title", path)),
-                 stored.get("type") == PAGE_TYPE, tuple(sorted(concepts)), terms, {}, str(stored.get("body", "")))
+                 stored.get("type") == PAGE_TYPE, tuple(sorted(concepts)), terms, {}, body)
 
 
 # -- the file ------------------------------------------------------------------------
