@@ -12,6 +12,10 @@ Search figures: plain words, phrases, mixed syntax, a facet filter, counts over 
 facet, and `kmgen search` end to end (a process per query).
 
 Usage: .venv/bin/python bench/index_bench.py [--sizes 1000,10000] [--queries 100] [--dump results.json]
+
+`kmgen index` against raw Whoosh (full, no change, one change with related pages):
+       .venv/bin/python bench/index_bench.py --index-build [--sizes 1000,10000] [--hubs DIR]
+(see bench/index_build.py).
 """
 
 from __future__ import annotations
@@ -238,7 +242,18 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="Queries per latency figure.")
     parser.add_argument("--dump", type=Path, default=None,
                         help="Write each benchmark query's result set here (JSON), to compare two versions.")
+    parser.add_argument("--index-build", action="store_true",
+                        help="Only the `kmgen index` figures against raw Whoosh, on bench/hubgen.py hubs.")
+    parser.add_argument("--hubs", type=Path, default=None,
+                        help="With --index-build: keep generated hubs here and reuse them on the next run.")
+    parser.add_argument("--dump-index", type=Path, default=None,
+                        help="With --index-build: write search result sets and related lists here (JSON).")
     args = parser.parse_args()
+    if args.index_build:
+        import index_build
+
+        index_build.run([int(s) for s in args.sizes.split(",") if s.strip()], args.hubs, args.dump_index)
+        return
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         bench(size, args.queries, args.dump.with_suffix(f".{size}.json") if args.dump else None)
 

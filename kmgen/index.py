@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,11 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
-from whoosh import fields, query
-from whoosh.analysis import Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.support.charset import accent_map
+from whoosh import fields, formats, query
 
-from kmgen import facets, index_store, schema
+from kmgen import facets, index_analysis, index_store, schema
 from kmgen.content import Document, as_date
 from kmgen.hub import Hub
 from kmgen.index_store import IndexFailure, IndexLocked, IndexMissing, IndexUntrusted, Manifest
@@ -43,21 +39,19 @@ __all__ = ["IndexFailure", "IndexLocked", "IndexMissing", "IndexStats", "IndexUn
 
 # Bump whenever make_schema() or document_to_fields() changes what is indexed:
 # an index built with another version is rebuilt, never misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FACET_PREFIX = "facet_"
 TEXT_FIELDS = ("title", "summary", "headings", "labels", "body")
-PARALLEL_FROM = 1000  # pages; below this, starting processes costs more than it saves
-MAX_PROCS = 4
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
 
-def text_analyzer() -> Analyzer:
+def text_analyzer() -> index_analysis.TextAnalyzer:
     """Words, lowercased, accents folded ('État civil' finds 'etat civil'), English
     stop words dropped, Porter-stemmed ('registrations' finds 'registration').
-    maxsize bounds hostile 10,000-letter 'words'."""
-    return (RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-            | StopFilter(minsize=2, maxsize=40) | StemFilter())
+    maxsize bounds hostile 10,000-letter 'words'. Whoosh's own chain, each distinct
+    word analysed once (kmgen.index_analysis)."""
+    return index_analysis.text_analyzer()
 
 
 def make_schema() -> fields.Schema:
@@ -73,13 +67,13 @@ def make_schema() -> fields.Schema:
         fingerprint=fields.ID(stored=True),
         # The four text fields people search, boosted at query time in that
         # order (kmgen.search). Stored for result titles and snippets; the body
-        # also keeps term vectors so key terms (related pages, duplicates) are
-        # read, not re-analysed. spelling=True keeps the unstemmed words for
-        # "did you mean".
+        # also keeps term vectors (frequencies: nothing reads their positions) so
+        # key terms (related pages, duplicates) are read, not re-analysed.
+        # spelling=True keeps the unstemmed words for "did you mean".
         title=fields.TEXT(analyzer=text, stored=True, spelling=True),
         summary=fields.TEXT(analyzer=text, stored=True),
         headings=fields.TEXT(analyzer=text, stored=True),
-        body=fields.TEXT(analyzer=text, stored=True, vector=True, spelling=True),
+        body=fields.TEXT(analyzer=text, stored=True, vector=formats.Frequency(), spelling=True),
         # Labels and synonyms of the page's concepts: a search for 'CRVS' finds a
         # page tagged 'civil-registration' that never spells the acronym out.
         labels=fields.TEXT(analyzer=text),
@@ -211,6 +205,7 @@ class IndexStats:
     reason: str = ""  # why it was rebuilt from scratch
     related: int = 0  # pages with related pages written to related.json
     seconds: float = 0.0
+    related_seconds: float = 0.0  # of `seconds`, spent on related pages
 
     @property
     def changed(self) -> bool:
@@ -237,52 +232,67 @@ def build_index(hub: Hub, index_dir: Path, progress: Progress | None = None, reb
         manifest, reason = (None, "a rebuild was requested") if rebuild else index_store.read_manifest(
             index_dir, SCHEMA_VERSION, full=verify)
         stats = None
+        captured: dict[str, Any] = {}  # path -> related_cache.Entry of each page indexed now
         if manifest is not None:
             try:
-                stats = _incremental(hub, index_dir, manifest, pages, prints, progress)
+                stats = _incremental(hub, index_dir, manifest, pages, prints, progress, captured)
             except OSError:
                 raise
             except Exception as exc:  # verified files Whoosh still cannot update: rebuild them
                 reason = f"it could not be updated ({exc.__class__.__name__}: {exc})"
         if stats is None:
-            stats = _full(hub, index_dir, pages, prints, progress, reason)
-        count = 0
+            captured.clear()
+            stats = _full(hub, index_dir, pages, prints, progress, reason, captured)
+        count, related_start = 0, time.perf_counter()
         if related and (stats.changed or related_pages.problem(index_dir)):
             # A full rebuild is a fresh start: the related-pages cache is not reused either.
             # A missing or damaged related.json is rebuilt (from the cache, which checks itself).
-            count = related_pages.refresh(hub, index_dir, progress, fresh=stats.rebuilt)
+            count = related_pages.refresh(hub, index_dir, progress, fresh=stats.rebuilt, captured=captured,
+                                          live=prints)
         elif related:
             count = related_pages.count(index_dir)
     return IndexStats(stats.added, stats.updated, stats.removed, stats.unchanged, stats.documents, stats.rebuilt,
-                      stats.reason, count, time.perf_counter() - start)
+                      stats.reason, count, time.perf_counter() - start, time.perf_counter() - related_start)
 
 
 def _full(hub: Hub, index_dir: Path, pages: Mapping[str, Document], prints: Mapping[str, str],
-          progress: Progress | None, reason: str) -> IndexStats:
+          progress: Progress | None, reason: str, captured: dict[str, Any]) -> IndexStats:
     folder = index_store.new_generation(index_dir)
     try:
         ix = whoosh.index.create_in(str(folder), make_schema())
-        with _swapped_in(index_dir, folder, ix, _bulk_writer(ix, len(pages)), pages, prints) as writer:
+        with _swapped_in(index_dir, folder, ix, _bulk_writer(ix), pages, prints) as writer:
             for path in progress(list(pages)) if progress else pages:
-                writer.add_document(**document_to_fields(pages[path], hub.tags_of(path), hub.taxonomy))
+                writer.add_document(**_fields(hub, pages[path], writer, captured))
     except BaseException:
         index_store.remove_generations(index_dir, keep=_current(index_dir))
         raise
     return IndexStats(added=len(pages), documents=len(pages), rebuilt=True, reason=reason)
 
 
-def _bulk_writer(ix: Any, pages: int) -> Any:
-    """Whoosh indexes in pure Python; on a large hub, one writer process per core
-    (each writing its own segment) nearly halves a full build on two cores.
-    Only where processes fork: elsewhere they would re-import the caller."""
-    procs = min(os.cpu_count() or 1, MAX_PROCS)
-    if pages < PARALLEL_FROM or procs < 2 or multiprocessing.get_all_start_methods()[0] != "fork":
-        return ix.writer(limitmb=256)
-    return ix.writer(procs=procs, limitmb=128, multisegment=True)
+def _fields(hub: Hub, doc: Document, writer: Any, captured: dict[str, Any]) -> dict[str, Any]:
+    """The page's fields; its body is analysed here, once: the writer reuses the
+    words for postings, vector and spelling (kmgen.index_analysis), and related
+    pages take its terms from `captured` instead of reading them back."""
+    from kmgen import related_cache
+
+    out = document_to_fields(doc, hub.tags_of(doc.path), hub.taxonomy)
+    analyzer = writer.schema["body"].analyzer
+    body = out.get("body", "")
+    analysed = analyzer.analysed(body) if isinstance(analyzer, index_analysis.TextAnalyzer) else None
+    captured[doc.path] = related_cache.from_fields(out, analysed)
+    return out
+
+
+def _bulk_writer(ix: Any) -> Any:
+    """One writer in this process: each body is analysed once, here, and its words
+    serve both Whoosh and related pages. (Writer processes, one per core, used to
+    halve a full build's wall time on an idle machine, but each analysed every
+    body again for the related pages, and on a shared machine they do not pay.)"""
+    return ix.writer(limitmb=256)
 
 
 def _incremental(hub: Hub, index_dir: Path, manifest: Manifest, pages: Mapping[str, Document],
-                 prints: Mapping[str, str], progress: Progress | None) -> IndexStats:
+                 prints: Mapping[str, str], progress: Progress | None, captured: dict[str, Any]) -> IndexStats:
     old = manifest.pages
     removed = sorted(set(old) - set(pages))
     added = sorted(set(pages) - set(old))
@@ -298,7 +308,7 @@ def _incremental(hub: Hub, index_dir: Path, manifest: Manifest, pages: Mapping[s
                 writer.delete_by_term("path", path)
             work = added + updated
             for path in progress(work) if progress else work:
-                writer.update_document(**document_to_fields(pages[path], hub.tags_of(path), hub.taxonomy))
+                writer.update_document(**_fields(hub, pages[path], writer, captured))
     except BaseException:
         index_store.remove_generations(index_dir, keep=manifest.generation)
         raise

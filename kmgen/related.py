@@ -36,69 +36,40 @@ import functools
 import hashlib
 import heapq
 import json
-import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from kmgen import related_cache
-from kmgen.index import open_index, text_analyzer
-from kmgen.related_cache import Entry, Terms
+from kmgen import index_store, related_cache, related_model
+from kmgen.index import SCHEMA_VERSION, open_index, text_analyzer
+from kmgen.related_cache import Entry, Snapshot, Terms
+from kmgen.related_model import (  # noqa: F401  (re-exported: RelatedItem and the weights are public)
+    COMMON_MIN,
+    COMMON_SHARE,
+    KEY_TERMS,
+    MIN_SCORE,
+    MIN_SCORE_WITH_CONCEPT,
+    PER_PAGE,
+    WEIGHT_CONCEPTS,
+    WEIGHT_TEXT,
+    RelatedItem,
+    Vector,
+    term_idf,
+    top_terms,
+)
 from kmgen.taxonomy import Taxonomy
 from kmgen.writes import write_atomic
 
 RELATED_FILE = "related.json"
 FORMAT = "kmgen-related"
-WEIGHT_TEXT = 0.6
-WEIGHT_CONCEPTS = 0.4
-PER_PAGE = 5
-MIN_SCORE = 0.2
-# A weaker pair is still listed when the two pages also share a taxonomy concept:
-# on a small hub written by many hands, text overlap alone stays low even between
-# two birth-registration case studies, while a shared concept is a reason a reader
-# can see. Text overlap alone below MIN_SCORE is noise and is never listed.
-MIN_SCORE_WITH_CONCEPT = 0.1
-KEY_TERMS = 25
-COMMON_SHARE = 0.25  # a term in more than this share of pages is not a key term ...
-COMMON_MIN = 50  # ... once the hub is large enough for shares to mean something
-TEXT_CANDIDATES = 30
-CONCEPT_CANDIDATES = 30
 MAX_FILE_BYTES = 256 * 1024 * 1024
-
-Vector = dict[str, float]  # key term -> weight, unit length
-
-
-@dataclass(frozen=True)
-class RelatedItem:
-    path: str
-    title: str
-    score: float
-    shared: tuple[str, ...]  # concept ids both pages hold (the most specific ones)
-    terms: tuple[str, ...]  # key terms both pages share, as words
-
-
-@dataclass
-class _Page:
-    num: int  # position in path order
-    entry: Entry
-    concepts: dict[str, None]  # concept ids in sorted order (float sums then add up the same way every run)
-    weight: float = 0.0  # the sum of its concepts' idf
-
-    @property
-    def path(self) -> str:
-        return self.entry.path
-
-    @property
-    def title(self) -> str:
-        return self.entry.title
 
 
 def key_terms(reader: Any, docnums: Iterable[int], count: int = KEY_TERMS) -> dict[int, Vector]:
     """Each page's `count` key terms with tf-idf weights, from the body term vectors
     and the index's document frequencies (kmgen.duplicates; related pages take
-    theirs from the cache, see `tfidf_vectors`)."""
+    theirs from the cache, see kmgen.related_model)."""
     pages = max(1, reader.doc_count())
     common = max(COMMON_MIN, pages * COMMON_SHARE)
     idf: dict[str, float] = {}
@@ -109,8 +80,8 @@ def key_terms(reader: Any, docnums: Iterable[int], count: int = KEY_TERMS) -> di
             for term, tf in reader.vector_as("weight", docnum, "body"):
                 terms.setdefault(tf, []).append(term)
                 if term not in idf:
-                    idf[term] = _term_idf(pages, reader.doc_frequency("body", term), common)
-        out[docnum] = _top_terms(terms, idf, count)
+                    idf[term] = term_idf(pages, reader.doc_frequency("body", term), common)
+        out[docnum] = top_terms(terms, idf, count)
     return out
 
 
@@ -118,31 +89,15 @@ def tfidf_vectors(all_terms: list[Terms], wanted: Iterable[int], count: int = KE
     """Key terms of the pages numbered `wanted`, with document frequencies counted
     over `all_terms` (every live page, hub pages included). Counted here rather
     than asked of Whoosh, whose doc_frequency still counts pages deleted or
-    replaced until their segment is merged: an updated index and a fresh one
-    then disagree, and the related pages with them."""
+    replaced until their segment is merged."""
     df: Counter[str] = Counter()
     for terms in all_terms:
         for words in terms.values():
             df.update(words)
     pages = max(1, len(all_terms))
     common = max(COMMON_MIN, pages * COMMON_SHARE)
-    idf = {term: _term_idf(pages, n, common) for term, n in df.items()}
-    return {num: _top_terms(all_terms[num], idf, count) for num in wanted}
-
-
-def _term_idf(pages: int, n: int, common: float) -> float:
-    # 0.0: not a key term anywhere (unique to one page, or too common)
-    return math.log(pages / n) if 1 < n <= common else 0.0
-
-
-def _top_terms(terms: Terms, idf: dict[str, float], count: int) -> Vector:
-    scored: list[tuple[float, str]] = []
-    for tf, words in terms.items():
-        boost = 1 + math.log(tf)
-        scored.extend([(boost * weight, term) for term in words if (weight := idf[term])])
-    top = heapq.nlargest(count, scored)  # (weight, term): ties go the same way whatever the input order
-    norm = math.sqrt(sum(w * w for w, _t in top)) or 1.0
-    return {t: w / norm for w, t in top}
+    idf = {term: term_idf(pages, n, common) for term, n in df.items()}
+    return {num: top_terms(all_terms[num], idf, count) for num in wanted}
 
 
 def cosine_neighbours(vectors: dict[int, Vector], keep: int | None = None) -> dict[int, dict[int, float]]:
@@ -166,48 +121,51 @@ def cosine_neighbours(vectors: dict[int, Vector], keep: int | None = None) -> di
     return out
 
 
-def compute(ix: Any, taxonomy: Taxonomy | None = None, per_page: int = PER_PAGE,
+def compute(ix: Any, taxonomy: Taxonomy | None = None,
             progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> dict[str, list[RelatedItem]]:
     """Related pages for every resource in an open index, from scratch (hub pages
     are neither given related pages nor offered as one)."""
     with ix.searcher() as searcher:
         entries = related_cache.sync(searcher, {})
-        return from_entries(entries, taxonomy, per_page, progress, _body_reader(searcher))
+        return from_entries(entries, taxonomy, progress, _body_reader(searcher))
 
 
-def from_entries(entries: dict[str, Entry], taxonomy: Taxonomy | None = None, per_page: int = PER_PAGE,
+def from_entries(entries: dict[str, Entry], taxonomy: Taxonomy | None = None,
                  progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
                  body_of: Callable[[str], str] | None = None) -> dict[str, list[RelatedItem]]:
-    """Related pages from every live page's cache entry. Everything is recomputed:
-    one changed page shifts the document frequency of hundreds of terms, and so
-    the tf-idf weight of nearly every page, its cosines and its rounded scores;
-    only a full pass over the entries gives exactly what a fresh build gives, and
-    without Whoosh it is cheap. Pages go in path order, never in docnum order
-    (which updates reshuffle), so ties break the same way every run.
-    `body_of` reads a page's text when a key term's surface word is not cached."""
-    ordered = [entries[p] for p in sorted(entries)]
-    pages = {n: _Page(n, e, dict.fromkeys(e.concepts)) for n, e in enumerate(ordered) if not e.hub}
-    idf = _idf(pages)
-    vectors = tfidf_vectors([e.terms for e in ordered], pages)
-    text = cosine_neighbours(vectors, keep=TEXT_CANDIDATES)
-    by_concept: dict[str, list[int]] = defaultdict(list)
-    for num, page in pages.items():
-        for cid in page.concepts:
-            by_concept[cid].append(num)
-    out: dict[str, list[RelatedItem]] = {}
-    for num in progress(list(pages)) if progress else list(pages):
-        page = pages[num]
-        items = []
-        for other in (set(text[num]) | _concept_candidates(page, by_concept, idf)) - {num}:
-            csim = _concept_similarity(page, pages[other], idf)
-            score = WEIGHT_TEXT * min(1.0, text[num].get(other, 0.0)) + WEIGHT_CONCEPTS * csim
-            if score >= MIN_SCORE or (csim > 0 and score >= MIN_SCORE_WITH_CONCEPT):
-                items.append((score, pages[other].path, other))
-        best = heapq.nsmallest(per_page, items, key=lambda i: (-i[0], i[1]))
-        if best:
-            words = _surface_words(page.entry, vectors[num], body_of)
-            out[page.path] = [_item(page, pages[o], s, vectors, idf, taxonomy, words) for s, _p, o in best]
-    return out
+    """Related pages from every live page's entry, all weighed afresh (a full pass:
+    kmgen.related_model). Pages go in path order, never in docnum order (which
+    updates reshuffle), so ties break the same way every run. `body_of` reads a
+    page's text when a key term's surface word is not at hand."""
+    return related_model.full_pass(entries, taxonomy, progress, body_of)[0]
+
+
+class _OpenedOnDemand:
+    """The index, opened only when a run needs something only it holds (a page not
+    cached, or a body for a surface word): a run on captured entries never opens it."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._ix: Any = None
+        self._searcher: Any = None
+
+    def __enter__(self) -> _OpenedOnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        if self._ix is not None:
+            self._ix.close()
+
+    def searcher(self) -> Any:
+        if self._searcher is None:
+            self._ix = open_index(self.index_dir)
+            self._searcher = self._ix.searcher()
+        return self._searcher
+
+    def body_of(self, path: str) -> str:
+        return _body_reader(self.searcher())(path)
 
 
 def _body_reader(searcher: Any) -> Callable[[str], str]:
@@ -215,53 +173,6 @@ def _body_reader(searcher: Any) -> Callable[[str], str]:
         stored = searcher.document(path=path)
         return str(stored.get("body", "")) if stored else ""
     return body_of
-
-
-def _idf(pages: dict[int, _Page]) -> dict[str, float]:
-    df = Counter(cid for p in pages.values() for cid in p.concepts)
-    idf = {cid: math.log(1 + len(pages) / n) for cid, n in df.items()}
-    for page in pages.values():
-        page.weight = sum(idf[c] for c in page.concepts)
-    return idf
-
-
-def _concept_candidates(page: _Page, by_concept: dict[str, list[int]], idf: dict[str, float]) -> set[int]:
-    """Pages sharing the page's rarest concepts, until there are enough to rank."""
-    out: set[int] = set()
-    for cid in sorted(page.concepts, key=lambda c: (-idf[c], c)):
-        out.update(by_concept[cid][:CONCEPT_CANDIDATES])
-        if len(out) >= CONCEPT_CANDIDATES:
-            break
-    return out
-
-
-def _concept_similarity(a: _Page, b: _Page, idf: dict[str, float]) -> float:
-    if not a.weight or not b.weight:
-        return 0.0
-    shared = sum(idf[c] for c in a.concepts if c in b.concepts)
-    return shared / (a.weight + b.weight - shared)
-
-
-def _item(page: _Page, other: _Page, score: float, vectors: dict[int, Vector], idf: dict[str, float],
-          taxonomy: Taxonomy | None, words: dict[str, str]) -> RelatedItem:
-    shared = page.concepts.keys() & other.concepts.keys()
-    if taxonomy is not None:  # 'identity' says more than its ancestor 'digital-id-layer'
-        broader = {a for cid in shared for a in taxonomy.ancestors(cid)}
-        shared = shared - broader
-    ordered = sorted(shared, key=lambda c: (-idf[c], c))
-    mine, theirs = vectors[page.num], vectors[other.num]
-    common = sorted(mine.keys() & theirs.keys(), key=lambda t: (-mine[t] * theirs[t], t))[:5]
-    return RelatedItem(other.path, other.title, round(score, 4), tuple(ordered), tuple(words[t] for t in common))
-
-
-def _surface_words(entry: Entry, stems: Iterable[str], body_of: Callable[[str], str] | None) -> dict[str, str]:
-    """The cached surface words when they cover `stems` (a stem's word depends only
-    on the page's text, which the fingerprint pins); else read from the text."""
-    wanted = list(stems)
-    if any(s not in entry.surface for s in wanted):
-        body = entry.body if entry.body is not None else body_of(entry.path) if body_of else ""
-        entry.surface = _surface(body, wanted)
-    return entry.surface
 
 
 @functools.cache
@@ -289,22 +200,55 @@ def _surface(body: str, stems: Iterable[str]) -> dict[str, str]:
 
 # -- the file --------------------------------------------------------------------------
 def refresh(hub: Any, index_dir: Path, progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
-            fresh: bool = False) -> int:
+            fresh: bool = False, captured: Mapping[str, Entry] | None = None,
+            live: Mapping[str, str] | None = None) -> int:
     """Recompute related pages and write related.json; returns how many pages have
-    related pages. Term vectors are read only for pages the cache (kmgen.related_cache)
-    does not hold at their current fingerprint; `fresh` ignores the cache, as a
-    full rebuild of the index should."""
-    cached = {} if fresh else related_cache.load(index_dir)
-    ix = open_index(index_dir)
-    try:
-        with ix.searcher() as searcher:
-            entries = related_cache.sync(searcher, cached)
-            related = from_entries(entries, hub.taxonomy, progress=progress, body_of=_body_reader(searcher))
-    finally:
-        ix.close()
-    related_cache.save(index_dir, entries.values())
+    related pages. Pages the cache (kmgen.related_cache) holds at their current
+    fingerprint are not read again; when few pages changed since the last full
+    pass, only the lists they can reach are scored again (kmgen.related_model).
+    `fresh` ignores the cache, as a full rebuild of the index should. `captured`
+    holds the entries of pages the caller has just indexed (their words in hand);
+    `live` is every indexed page's fingerprint (from the index manifest when not given)."""
+    cached, snap = ({}, None) if fresh else related_cache.read_cache(index_dir, terms=False)
+    if live is None:
+        manifest, _reason = index_store.read_manifest(Path(index_dir), SCHEMA_VERSION)
+        live = manifest.pages if manifest else {}
+    entries, missing = related_cache.known(live, captured or {}, cached)
+    changed = {p for p, e in (captured or {}).items()
+               if p in live and (p not in cached or cached[p].fingerprint != e.fingerprint)}
+    changed |= set(missing) | (set(cached) - set(live))
+    with _OpenedOnDemand(index_dir) as index:
+        if missing:
+            entries.update(related_cache.read(index.searcher(), missing))
+        if snap is not None and _can_update(index_dir, snap, changed, entries, cached, hub.taxonomy):
+            related = related_model.update(entries, cached, changed, snap, hub.taxonomy, load(index_dir),
+                                           index.body_of)
+            related_cache.save(index_dir, entries.values(), snap, all_terms=False)
+        else:
+            _with_terms(index_dir, entries, index)
+            related, snap = related_model.full_pass(entries, hub.taxonomy, progress, index.body_of)
+            related_cache.save(index_dir, entries.values(), snap, all_terms=True)
     write(index_dir, related)
     return len(related)
+
+
+def _can_update(index_dir: Path, snap: Snapshot, changed: set[str], entries: Mapping[str, Entry],
+                cached: Mapping[str, Entry], taxonomy: Taxonomy | None) -> bool:
+    """Whether the snapshot still stands: few pages changed since it was taken, the
+    taxonomy is the same, every unchanged page is weighed under it, and the lists
+    of the pages no change reaches are there to keep."""
+    return (snap.changed + len(changed) <= related_model.DRIFT_SHARE * len(entries)
+            and snap.taxonomy == related_model.taxonomy_digest(taxonomy)
+            and all(e.vector is not None for p, e in cached.items() if not e.hub)
+            and not problem(index_dir))
+
+
+def _with_terms(index_dir: Path, entries: dict[str, Entry], index: _OpenedOnDemand) -> None:
+    """A full pass needs every page's terms: from the terms file, else the index."""
+    related_cache.add_saved_terms(index_dir, entries)
+    lacking = [p for p, e in entries.items() if e.terms is None]
+    if lacking:
+        entries.update(related_cache.read(index.searcher(), lacking))
 
 
 def write(index_dir: Path, related: dict[str, list[RelatedItem]]) -> None:

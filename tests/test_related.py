@@ -203,7 +203,7 @@ def test_incremental_refresh_gives_what_a_fresh_build_gives(make_hub, tmp_path: 
     root = make_hub(many_pages())
     index_dir = tmp_path / "index"
     build_index(load_hub(root), index_dir)
-    assert len(vector_reads) == len(many_pages())  # the first run reads every page once
+    assert vector_reads == []  # every page's terms come from the run's own analysis of it
     (root / "guidelines/g03.md").write_text(page("Guideline 3", "guideline", "sector: [health]\n",
                                                  prose(7, words=150, topic=CRVS_TOPIC)), encoding="utf-8")
     (root / "guidelines/g04.md").unlink()
@@ -212,7 +212,7 @@ def test_incremental_refresh_gives_what_a_fresh_build_gives(make_hub, tmp_path: 
     vector_reads.clear()
     stats = build_index(load_hub(root), index_dir)
     assert (stats.rebuilt, stats.added, stats.updated, stats.removed) == (False, 1, 1, 1)
-    assert len(vector_reads) == 2  # the changed page and the new one, nothing else
+    assert vector_reads == []  # the changed and new pages were analysed now; the rest come from the cache
     expected = fresh_related(root, tmp_path / "fresh")
     assert related_json(index_dir) == expected
     # What makes this more than a formality: the updated index still counts the
@@ -238,7 +238,7 @@ def test_a_taxonomy_change_refreshes_the_concepts_of_the_pages_it_touches(make_h
                                                 "{id: payments, label: Payments, broader: digital-id-layer,"))
     vector_reads.clear()
     stats = build_index(load_hub(root), index_dir)
-    assert stats.updated == 2 and not stats.rebuilt and len(vector_reads) == 2
+    assert stats.updated == 2 and not stats.rebuilt and vector_reads == []
     assert related_json(index_dir) == fresh_related(root, tmp_path / "fresh")
     assert "digital-id-layer" in related_cache.load(index_dir)["guidelines/health-a.md"].concepts
 
@@ -283,9 +283,14 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(make_hub, tmp_path: Path, vector
 
 def test_a_full_rebuild_does_not_reuse_the_cache(indexed, vector_reads) -> None:
     root, index_dir = indexed
+    cache = index_dir / related_cache.CACHE_FILE
+    data = json.loads(cache.read_bytes())
+    data["pages"]["case-studies/kenya.md"]["title"] = "A stale title"  # its fingerprint still matches
+    cache.write_text(json.dumps(data), encoding="utf-8")
     vector_reads.clear()
     build_index(load_hub(root), index_dir, rebuild=True)
-    assert len(vector_reads) == len(hub_pages())
+    assert related.load(index_dir)["case-studies/togo.md"][0].title == "Births in Kenya"
+    assert vector_reads == []
 
 
 def test_related_json_holds_every_field_of_an_item(indexed) -> None:
