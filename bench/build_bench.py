@@ -7,9 +7,10 @@ interleave (so a noisy neighbour hurts every figure alike):
            (same theme, extensions, search and offline plugins, same pages; a
            one-entry nav, as kmgen gives its site a small nav instead of one
            with every page)
-  cold     `kmgen build` with no index and no previous site
+  cold     `kmgen build` with no index, no previous site and no .kmgen/ caches
   warm     `kmgen build` again after one page changed
-  check    `kmgen check`
+  check    `kmgen check` with no .kmgen/ caches (cold)
+  check-warm  `kmgen check` again, nothing changed since
 
 Each command runs as its own process; wall time, CPU time (user + system, its
 children included) and peak memory (largest resident set in its process tree)
@@ -46,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hubgen import REPO, write_hub  # noqa: E402
 
 BIN = Path(sys.executable).parent
-COMMANDS = ("bare", "cold", "warm", "check")
+COMMANDS = ("bare", "cold", "warm", "check", "check-warm")
 
 
 @dataclass
@@ -119,22 +120,28 @@ def bench(pages: int, rounds: int, keep: Path | None) -> dict[str, float]:
             results["bare"].append(run([str(BIN / "mkdocs"), "build", "-q", "-f", str(bare_yml), "-d",
                                         str(tmp / "site-bare")], tmp))
             shutil.rmtree(index_dir, ignore_errors=True)
+            shutil.rmtree(tmp / ".kmgen", ignore_errors=True)  # render, check and verify caches
             for old in tmp.glob("site-kmgen*"):
                 shutil.rmtree(old)
             results["cold"].append(run([*build, str(tmp / "site-kmgen")], tmp))
             writer.write(pages // 2, extra_sentence=f"\nOne more sentence, round {r}.\n")
             results["warm"].append(run([*build, str(tmp / "site-kmgen")], tmp))
+            shutil.rmtree(tmp / ".kmgen", ignore_errors=True)
             results["check"].append(run([*kmgen, "check", "--content", str(content)], tmp))
+            results["check-warm"].append(run([*kmgen, "check", "--content", str(content)], tmp))
         med = {c: _median(results[c]) for c in COMMANDS}
-        print(f"{'':8}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'wall/bare':>11}{'cpu/bare':>10}")
+        print(f"{'':11}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'wall/bare':>11}{'cpu/bare':>10}")
         for c in COMMANDS:
             m = med[c]
-            ratio = f"{m.wall / med['bare'].wall:10.2f}x{m.cpu / med['bare'].cpu:9.2f}x" if c != "check" else ""
-            print(f"{c:8}{m.wall:9.2f}{m.cpu:9.2f}{m.rss_mib:10.0f}{ratio}")
+            timed_build = c in ("cold", "warm")
+            ratio = f"{m.wall / med['bare'].wall:10.2f}x{m.cpu / med['bare'].cpu:9.2f}x" if timed_build else ""
+            print(f"{c:11}{m.wall:9.2f}{m.cpu:9.2f}{m.rss_mib:10.0f}{ratio}")
         floor = parse_floor(content)
         print(f"check per 1,000 pages: {med['check'].wall / pages * 1000:.2f} s wall, "
               f"{med['check'].cpu / pages * 1000:.2f} s cpu; parse floor {floor:.2f} s cpu "
               f"-> check (cpu) is {med['check'].cpu / floor:.0f}x the floor")
+        print(f"check, nothing changed, per 1,000 pages: {med['check-warm'].wall / pages * 1000:.2f} s wall, "
+              f"{med['check-warm'].cpu / pages * 1000:.2f} s cpu (whole process)")
         print(f"peak memory cold / bare: {med['cold'].rss_mib / med['bare'].rss_mib:.2f}x")
         bare_size, kmgen_size = site_bytes(tmp / "site-bare"), site_bytes(tmp / "site-kmgen")
         print(f"site size: bare {bare_size / 1e6:.1f} MB, kmgen {kmgen_size / 1e6:.1f} MB "

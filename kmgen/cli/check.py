@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from kmgen import checks, scaffold, schema
-from kmgen.checks import config_guard
-from kmgen.cli.common import emit_diagnostics, format_option, page_counts, progress, root_and_filter, say, selected
+from kmgen.checks import config_guard, result_cache
+from kmgen.cli.common import emit_diagnostics, format_option, progress, root_and_filter, say, selected
 from kmgen.diagnostics import printable
 from kmgen.hub import load_hub
 
@@ -45,24 +45,44 @@ def check(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict_freshness
     root, wanted = root_and_filter(paths, content_dir)
     if not root.is_dir():
         raise click.UsageError(f"content folder not found: {root} (run from the hub's folder or pass --content)")
-    hub = load_hub(root, progress=lambda items: progress(items, "Checking pages"))
-    if fix:
-        from kmgen.fixing import fix_hub
-
-        # Only the pages asked for are edited, however many the hub holds.
-        chosen = {p: d for p, d in hub.documents.items() if selected(p, wanted)}
-        changed = fix_hub(dataclasses.replace(hub, documents=chosen))
-        for rel in changed:
-            say(f"fixed {printable(rel)}", err=True)
-        if changed:
-            hub = load_hub(root)
-    diags = checks.run(hub, checks.CheckOptions(strict_freshness=strict_freshness))
+    options = checks.CheckOptions(strict_freshness=strict_freshness)
+    results = None if fix else _check_hub(root, options)
+    if results is None:
+        results = _fix_and_check(root, options, wanted)
+    diags = list(results.diagnostics)
     if changed_since:
         diags.extend(config_guard.changed_protected(root, changed_since))
     shown = [d for d in diags if selected(d.path, wanted)]
-    files, unreadable = page_counts(hub, wanted)
-    counts = emit_diagnostics(shown, fmt, files, root, unreadable)
+    chosen = [p for p in results.pages if selected(p, wanted)]
+    unreadable = set(results.unreadable)
+    counts = emit_diagnostics(shown, fmt, len(chosen), root, sum(1 for p in chosen if p in unreadable))
     raise SystemExit(1 if counts["error"] else 0)
+
+
+def _check_hub(root: Path, options: checks.CheckOptions) -> result_cache.CheckResults:
+    """The hub's diagnostics, from the last run when nothing it read has changed."""
+    key = result_cache.fingerprint(root, options)  # before reading: a later edit is not taken for this one
+    known = result_cache.load(root, key)
+    if known is not None:
+        return known
+    hub = load_hub(root, progress=lambda items: progress(items, "Checking pages"))
+    results = result_cache.of_hub(hub, checks.run(hub, options))
+    result_cache.save(root, key, results)
+    return results
+
+
+def _fix_and_check(root: Path, options: checks.CheckOptions, wanted: set[str] | None) -> result_cache.CheckResults:
+    from kmgen.fixing import fix_hub
+
+    hub = load_hub(root, progress=lambda items: progress(items, "Checking pages"))
+    # Only the pages asked for are edited, however many the hub holds.
+    chosen = {p: d for p, d in hub.documents.items() if selected(p, wanted)}
+    changed = fix_hub(dataclasses.replace(hub, documents=chosen))
+    for rel in changed:
+        say(f"fixed {printable(rel)}", err=True)
+    if changed:
+        return _check_hub(root, options)
+    return result_cache.of_hub(hub, checks.run(hub, options))
 
 
 @click.command()

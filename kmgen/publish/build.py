@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmgen import checks
-from kmgen.checks import config_guard
+from kmgen.checks import config_guard, result_cache
 from kmgen.checks.render_budget import CRASH, TIMEOUT, TOO_DEEP
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub, load_hub
@@ -25,6 +25,8 @@ from kmgen_mkdocs.plugin import KmgenPlugin
 Progress = Callable[[Iterable[str]], Iterable[str]]
 # Pages the renderer could not take within its budget (or at all): left out, the rest published.
 LEFT_OUT_CODES = frozenset({TIMEOUT, TOO_DEEP, CRASH})
+# Pages that passed the verify step, by their bytes (`verify_cache`), next to the render cache.
+VERIFY_CACHE = "verify-cache.json"
 
 
 class BuildStopped(Exception):
@@ -79,8 +81,10 @@ def _build_lock(site_dir: Path) -> Iterator[None]:
 
 def _publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
              progress: Progress | None) -> BuildReport:
+    options = checks.CheckOptions()
+    key = result_cache.fingerprint(content, options)  # before reading: a later edit is not taken for this one
     hub = load_hub(content, progress)
-    diags, left_out = _check(hub)
+    diags, left_out = _check(hub, options, key)
     if any(d.severity == "error" for d in diags):
         errors = sum(1 for d in diags if d.severity == "error")
         raise BuildStopped("check", f"{errors} errors in the content", diags + left_out, files=len(hub.documents))
@@ -96,7 +100,8 @@ def _publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
             outputs.append(TAXONOMY_FILE)
         content_urls = [site.url(p) for p in site.pages]
         generated_urls = [site.url(p.src_uri) for p in pages.generated()]
-        problems = verify.verify(staging, content_urls, generated_urls + plugin.redirect_files, outputs, theme_dirs)
+        problems = verify.verify(staging, content_urls, generated_urls + plugin.redirect_files, outputs, theme_dirs,
+                                 hub.root.parent / ".kmgen" / VERIFY_CACHE)
         if problems:
             raise BuildStopped("verify", f"{len(problems)} problems in the built site", details=problems)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
@@ -108,19 +113,25 @@ def _publish(content: Path, site_dir: Path, config_file: Path, index_dir: Path,
                        [d for d in diags if d.severity != "error"], outputs, left_out)
 
 
-def _check(hub: Hub) -> tuple[list[Diagnostic], list[Diagnostic]]:
+def _check(hub: Hub, options: checks.CheckOptions, key: str | None) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """The check step: (diagnostics that decide the build, pages left out).
 
     A page the renderer cannot take within its budget is one page's problem, not
     the hub's: it is left out (as any page with an error is) and the rest is
     published, with the page named. The checks run again without it, so a link
-    that now leads nowhere stops the build like any broken link."""
-    diags = checks.run(hub)
+    that now leads nowhere stops the build like any broken link. The first run's
+    results are shared with `kmgen check` (`result_cache`, under `key`)."""
+    known = result_cache.load(hub.root, key)
+    if known is not None:
+        diags = known.diagnostics
+    else:
+        diags = checks.run(hub, options)
+        result_cache.save(hub.root, key, result_cache.of_hub(hub, diags))
     left_out = [d for d in diags if d.code in LEFT_OUT_CODES]
     if not left_out:
         return diags, []
     hub.diagnostics.extend(left_out)  # no longer accepted: not published, not a link target
-    again = checks.run(hub)
+    again = checks.run(hub, options)
     return [d for d in again if d.code not in LEFT_OUT_CODES], left_out
 
 

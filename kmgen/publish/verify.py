@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
-from kmgen.publish import notfound, site_safety
+from kmgen.publish import notfound, site_safety, verify_cache
+from kmgen.publish.verify_cache import AuditCache
 
 REQUIRED_FILES = ("sitemap.xml", "search/search_index.json", "search/search_index.js")
 IGNORED_PAGES = frozenset({"404.html"})  # served at any address; its links are the theme's
@@ -27,11 +29,12 @@ SEARCH_INDEX = "search/search_index.json"
 @dataclass
 class _Page:
     ids: set[str] = field(default_factory=set)
-    links: list[tuple[str, str, str]] = field(default_factory=list)  # (tag, attribute, value)
+    links: list[str] = field(default_factory=list)  # addresses linked to, each once, in order
 
 
 def _collect(root: Element) -> _Page:
     page = _Page()
+    links: dict[str, None] = {}
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -43,15 +46,18 @@ def _collect(root: Element) -> _Page:
             page.ids.add(values["name"])
         for attr in ("href", "src"):
             if attr in values and not (tag == "link" and values.get("rel") in ("canonical", "alternate")):
-                page.links.append((tag, attr, values[attr]))
+                links[values[attr]] = None
+    page.links = list(links)
     return page
 
 
 def verify(site_dir: Path, content_pages: Iterable[str], generated_pages: Iterable[str],
-           outputs: Iterable[str] = (), theme_dirs: Iterable[str] = ()) -> list[str]:
+           outputs: Iterable[str] = (), theme_dirs: Iterable[str] = (),
+           cache_file: Path | None = None) -> list[str]:
     """Problems found in `site_dir` (empty: fit to publish). Page arguments are
     the site-relative addresses each accepted source and generated page must have;
-    `theme_dirs` the template folders whose inline scripts are the theme's own."""
+    `theme_dirs` the template folders whose inline scripts are the theme's own;
+    `cache_file` remembers pages that passed (`verify_cache`), None to parse all."""
     problems: list[str] = []
     expected = {_file_of(u) for u in content_pages}
     generated = {_file_of(u) for u in generated_pages}
@@ -69,31 +75,56 @@ def verify(site_dir: Path, content_pages: Iterable[str], generated_pages: Iterab
         if not (site_dir / name).is_file():
             problems.append(f"{name}: missing")
     theme = site_safety.theme_scripts(tuple(theme_dirs))
-    pages: dict[str, _Page] = {}
-    for rel in sorted(built):
-        root = site_safety.parse((site_dir / rel).read_text(encoding="utf-8", errors="replace"))
-        if rel == notfound.NOT_FOUND:
-            problems.extend(site_safety.audit_tree(site_dir, rel, root, theme + notfound.script_patterns(),
-                                                   allow_base=True))
-        else:
-            problems.extend(site_safety.audit_tree(site_dir, rel, root, theme))
-        pages[rel] = _collect(root)
+    cache = AuditCache(cache_file, verify_cache.fingerprint(site_dir, theme) if cache_file else "")
+    pages = _audit_pages(site_dir, sorted(built), theme, cache, problems)
+    files = _SiteFiles(site_dir)
     for rel, page in pages.items():
         if rel not in IGNORED_PAGES:
-            problems.extend(_links(site_dir, rel, page, pages))
-    problems.extend(_search_index(site_dir))
+            problems.extend(_links(files, rel, page, pages))
+    problems.extend(_search_index(site_dir, cache))
+    if not problems:
+        cache.save()
     return problems
 
 
-def _search_index(site_dir: Path) -> list[str]:
+def _audit_pages(site_dir: Path, built: list[str], theme: tuple[re.Pattern[str], ...],
+                 cache: AuditCache, problems: list[str]) -> dict[str, _Page]:
+    """Every built page parsed and audited (problems appended to `problems`), or
+    taken from the cache when its bytes passed before; returns each page's ids and links."""
+    pages: dict[str, _Page] = {}
+    for rel in built:
+        data = (site_dir / rel).read_bytes()
+        key = verify_cache.page_key(rel, data)
+        known = cache.get(key)
+        if known is not None:
+            pages[rel] = _Page(*known)
+            continue
+        root = site_safety.parse(data.decode("utf-8", errors="replace"))
+        allowed = theme + notfound.script_patterns() if rel == notfound.NOT_FOUND else theme
+        found = site_safety.audit_tree(site_dir, rel, root, allowed, allow_base=rel == notfound.NOT_FOUND)
+        problems.extend(found)
+        pages[rel] = _collect(root)
+        if not found:
+            cache.put(key, pages[rel].ids, pages[rel].links)
+    return pages
+
+
+def _search_index(site_dir: Path, cache: AuditCache) -> list[str]:
     path = site_dir / SEARCH_INDEX
     if not path.is_file():
         return []
+    raw = path.read_bytes()
+    key = verify_cache.page_key(SEARCH_INDEX, raw)
+    if cache.get(key) is not None:
+        return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except ValueError as exc:
         return [f"{SEARCH_INDEX}: not valid JSON ({exc})"]
-    return site_safety.audit_search_index(data)
+    problems = site_safety.audit_search_index(data)
+    if not problems:
+        cache.put(key, set(), [])
+    return problems
 
 
 def _file_of(url: str) -> str:
@@ -101,9 +132,32 @@ def _file_of(url: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def _links(site_dir: Path, rel: str, page: _Page, pages: dict[str, _Page]) -> list[str]:
+class _SiteFiles:
+    """What is a file or a folder in the built site, each path asked about once
+    (the same navigation and chip links recur on every page)."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self._files: dict[str, bool] = {}
+        self._dirs: dict[str, bool] = {}
+
+    def is_file(self, target: str) -> bool:
+        known = self._files.get(target)
+        if known is None:
+            known = self._files[target] = (self.site_dir / target).is_file()
+        return known
+
+    def is_dir(self, target: str) -> bool:
+        known = self._dirs.get(target)
+        if known is None:
+            known = self._dirs[target] = (self.site_dir / target).is_dir()
+        return known
+
+
+def _links(files: _SiteFiles, rel: str, page: _Page, pages: dict[str, _Page]) -> list[str]:
     problems = []
-    for _tag, _attr, value in page.links:
+    folder = posixpath.dirname(rel)
+    for value in page.links:
         try:
             parts = urlsplit(value)
         except ValueError:
@@ -114,13 +168,13 @@ def _links(site_dir: Path, rel: str, page: _Page, pages: dict[str, _Page]) -> li
         if value.startswith("/"):
             problems.append(f"{rel}: absolute link {value} (breaks file:// and subfolder hosting)")
             continue
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), unquote(parts.path))) if parts.path else rel
+        target = posixpath.normpath(posixpath.join(folder, unquote(parts.path))) if parts.path else rel
         if target.startswith("../") or target == "..":
             problems.append(f"{rel}: link {value} leaves the site")
             continue
-        if parts.path.endswith("/") or (site_dir / target).is_dir():
+        if parts.path.endswith("/") or files.is_dir(target):
             target = posixpath.join(target, "index.html")
-        if not (site_dir / target).is_file():
+        if not files.is_file(target):
             problems.append(f"{rel}: link {value} points to a missing file")
         elif parts.fragment and "=" not in parts.fragment and target in pages \
                 and unquote(parts.fragment) not in pages[target].ids:

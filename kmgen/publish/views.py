@@ -10,8 +10,9 @@ by mistake is escaped there too.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -79,8 +80,14 @@ class Item:
     last_reviewed: str
     next_review: str
     overdue: bool
-    chips: tuple[Chip, ...]
     via: tuple[Markup, ...] = ()  # narrower concepts a roll-up listing reached it through
+    # Made when a template asks: kmgen's listings show no chips, and making them for
+    # every member of every concept page was a twentieth of a build.
+    make_chips: Callable[[], tuple[Chip, ...]] = field(default=tuple, repr=False, compare=False)
+
+    @property
+    def chips(self) -> tuple[Chip, ...]:
+        return self.make_chips()
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,7 @@ def item(site: Site, doc: Document, via: Iterable[str] = ()) -> Item:
         type_id=str(doc.get("type")), type_label=type_label(doc.get("type")),
         type_url=site.url(type_src(str(doc.get("type")))), owner=text(doc.get("owner")),
         last_reviewed=reviewed.isoformat() if reviewed else "", next_review=due.isoformat() if due else "",
-        overdue=site.overdue(doc), chips=chips(site, doc), via=labels)
+        overdue=site.overdue(doc), via=labels, make_chips=partial(chips, site, doc))
 
 
 def items(site: Site, docs: Iterable[Document]) -> tuple[Item, ...]:
