@@ -126,7 +126,7 @@ def test_hugo_menu_weights_are_an_order(tmp_path: Path, hub: Path) -> None:  # n
 def test_numbers_and_booleans_in_text_fields_are_kept_as_written(tmp_path: Path, hub: Path) -> None:  # noqa: F811
     source = write_tree(tmp_path / "site", {
         "_config.yml": "title: Site\n",
-        "numbers.md": "---\ntitle: 1984\ndescription: 1.\nsubtitle: Not this one\n---\nThe body.\n",
+        "numbers.md": "---\ntitle: 1984\ndescription: 1.\nsubtitle: Not this one\nauthor: 007\n---\nThe body.\n",
         "flags.md": "---\ntitle: yes\ndescription: 0x1F\n---\nThe body.\n",
         "float.md": "---\ntitle: 3.50\ndescription: 1e3\n---\nThe body.\n",
     })
@@ -138,6 +138,8 @@ def test_numbers_and_booleans_in_text_fields_are_kept_as_written(tmp_path: Path,
         assert doc is not None
         seen[name] = (doc.get("title"), doc.get("summary"))
     assert seen == {"numbers": ("1984", "1."), "flags": ("yes", "0x1F"), "float": ("3.50", "1e3")}
+    agent, _ = load_document(hub, "site/numbers.md")
+    assert agent is not None and agent.get("contributors") == ["007"]  # YAML 1.1 read an octal 7
     notes = {f["path"]: " ".join(f.get("notes", [])) for f in report["files"]}
     assert "description: 1. was read as a number; kept as the text written" in notes["numbers.md"]
     assert "title: yes was read as a boolean" in notes["flags.md"]

@@ -183,7 +183,7 @@ class FieldMapper:
             if concepts:
                 out.front[target] = concepts
             return len(out.unmapped_terms) == before
-        if target in _TEXT_FIELDS and isinstance(value, (bool, int, float)):
+        if target in (*_TEXT_FIELDS, "contributors") and isinstance(value, (bool, int, float)):
             value = self._as_written(out, key, value)
         if target == "summary" and isinstance(value, str):
             value = _shorten(values.plain_text(value))
