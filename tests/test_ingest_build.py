@@ -132,3 +132,44 @@ def test_a_french_hub_shows_the_imported_notice_in_french(tmp_path: Path) -> Non
     assert "Imported" not in slack and "not yet reviewed" not in slack
     moved = (base / "site/handbook/slack/index.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in moved and "Cette page a été déplacée vers" in moved
+
+
+def test_the_404_page_carries_the_same_footer_credits(tmp_path: Path) -> None:
+    content = make_hub(tmp_path)
+    ingest_into(write_tree(tmp_path / "manual", WEIGHTED), content / "manual", "--license", "OGL-UK-3.0",
+                "--attribution", "Contains public sector information licensed under the Open Government "
+                "Licence v3.0.", "--source-url", "https://github.com/alphagov/manual")
+    ingest_into(write_tree(tmp_path / "handbook", JEKYLL), content / "handbook", "--license", "CC0-1.0")
+    site = build_site(tmp_path / "hub", {}, content=content)
+
+    def footer_credits(page: str) -> list[tuple[str, str]]:
+        html = (site / page).read_text(encoding="utf-8")
+        footer = html.split('<footer class="md-footer">', 1)[1]
+        return re.findall(r"<li><strong>([^<]*)</strong>(.*?)</li>", footer, re.S)
+
+    missing = footer_credits("404.html")
+    assert missing == footer_credits("index.html") and [name for name, _rest in missing] == ["manual"]
+    assert "Open Government Licence v3.0." in missing[0][1]
+    assert 'href="https://spdx.org/licenses/OGL-UK-3.0.html"' in missing[0][1]
+    assert "Material from other sources:" in (site / "404.html").read_text(encoding="utf-8")
+
+
+NAVIGATED = {
+    "_config.yml": "title: Handbook\ncollections:\n  pages:\n    output: true\n",
+    "_data/navigation.yml": "- text: One\n  url: zeta/one/\n- text: Alpha\n  url: alpha/\n- text: Two\n  url: alpha/two/\n"
+                            "- text: Three\n  url: zeta/three/\n",
+    "_pages/zeta/one.md": "---\ntitle: One\nsummary: 1.\n---\nOne.\n",
+    "_pages/zeta/three.md": "---\ntitle: Three\nsummary: 3.\n---\nThree.\n",
+    "_pages/alpha/index.md": "---\ntitle: Alpha\nsummary: A.\n---\nA.\n",
+    "_pages/alpha/two.md": "---\ntitle: Two\nsummary: 2.\n---\nTwo.\n",
+    "_pages/beta.md": "---\ntitle: Beta\nsummary: B.\n---\nB.\n",
+}
+
+
+def test_a_collection_page_follows_the_navigation_data(tmp_path: Path) -> None:
+    content = make_hub(tmp_path)
+    ingest_into(write_tree(tmp_path / "handbook", NAVIGATED), content / "handbook", "--license", "CC0-1.0")
+    site = build_site(tmp_path / "hub", {}, content=content)
+    handbook = (site / "collections/handbook.html").read_text(encoding="utf-8")
+    # a folder without an index page takes its place by the first of its pages in the navigation
+    assert titles(handbook) == ["One", "Three", "Alpha", "Two", "Beta"]

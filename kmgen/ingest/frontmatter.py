@@ -33,6 +33,8 @@ class ForeignPage:
     body: str
     syntax: str  # yaml | toml | json | none
     notes: list[str] = field(default_factory=list)
+    # top-level scalars YAML read as numbers or booleans, as written (`description: 1.` -> "1.")
+    literals: dict[str, str] = field(default_factory=dict)
 
 
 def split(data: bytes) -> ForeignPage:
@@ -74,7 +76,9 @@ def _fenced(lines: list[str], start: int, closers: tuple[str, ...], syntax: str,
                 notes.append("front matter closed with '...'")
             meta = "\n".join(lines[start + 1:i])
             body = "\n".join(lines[i + 1:])
-            return ForeignPage(_parse(meta, syntax), body, syntax, notes)
+            fields = _parse(meta, syntax)
+            literals = _literals(meta, fields) if syntax == "yaml" else {}
+            return ForeignPage(fields, body, syntax, notes, literals)
     raise ForeignFrontMatterError(f"front matter opened with '{lines[start].rstrip()}' is never closed")
 
 
@@ -91,6 +95,19 @@ def _parse(meta: str, syntax: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ForeignFrontMatterError(f"front matter is a {type(value).__name__}, not a set of fields")
     return {str(k): v for k, v in value.items()}
+
+
+def _literals(meta: str, fields: dict[str, Any]) -> dict[str, str]:
+    """The source text of top-level values YAML typed as numbers or booleans: a title `1984` or a
+    description `1.` is text to its author, and `1.` must not come back as `1.0`."""
+    if not any(isinstance(v, (bool, int, float)) for v in fields.values()):
+        return {}  # the common case costs no second parse
+    node = yaml.compose(meta, Loader=yaml.CSafeLoader)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): str(v.value) for k, v in node.value
+            if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)
+            and isinstance(fields.get(str(k.value)), (bool, int, float))}
 
 
 def safe_yaml(text: str) -> Any:

@@ -37,7 +37,10 @@ _COMMON_FIELDS: dict[str, list[str]] = {
 }
 _FORMAT_EXTRAS: dict[str, dict[str, list[str]]] = {
     "hugo": {"draft": ["draft"], "expiry": ["expiryDate", "expirydate"], "redirects": ["aliases"],
-             "order": ["weight", "Weight"], "redirect_to": ["redirectto", "redirect_to", "redirect"]},
+             # a page's own weight orders its section; its menu entry's weight (`menu: {main: {weight: 3}}`)
+             # is the order where it has none (`menu: main` with `weight` is the first case)
+             "order": ["weight", "Weight", "menu.*.weight", "menus.*.weight"],
+             "redirect_to": ["redirectto", "redirect_to", "redirect"]},
     "jekyll": {"draft": ["draft"], "unpublished": ["published"], "redirects": ["redirect_from"],
                "order": ["nav_order", "order", "weight"], "redirect_to": ["redirect_to"]},
     "eleventy": {"draft": ["draft"], "redirects": ["redirect_from", "aliases"], "order": ["eleventyNavigation.order",
@@ -141,10 +144,18 @@ def _types(mapping: Mapping, section: dict[str, Any] | None, path: Path, type_id
 
 
 def lookup(fields: dict[str, Any], key: str) -> Any:
-    """A key, or a dotted path into nested mappings (`eleventyNavigation.order`)."""
+    """A key, or a dotted path into nested mappings (`eleventyNavigation.order`); `*` stands for
+    any one key (`menu.*.weight`: the first menu that has a weight)."""
     value: Any = fields
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if not isinstance(value, dict):
+            return None
+        if part == "*":
+            rest = ".".join(parts[i + 1:])
+            found = (lookup(v, rest) if rest else v for v in value.values() if isinstance(v, dict) or not rest)
+            return next((v for v in found if v is not None), None)
+        if part not in value:
             return None
         value = value[part]
     return value

@@ -127,9 +127,12 @@ class FieldMapper:
     def __init__(self, mapping: Mapping, taxonomy: Taxonomy):
         self.mapping, self.taxonomy = mapping, taxonomy
         self.term_keys = {"tags", *taxonomy.facet_keys()}
+        self.literals: dict[str, str] = {}
 
-    def map(self, source: dict[str, Any], body: str, page_rel: str, language: str | None) -> Fields:
+    def map(self, source: dict[str, Any], body: str, page_rel: str, language: str | None,
+            literals: dict[str, str] | None = None) -> Fields:
         notes: list[str] = []
+        self.literals = literals or {}
         clean = {k: values.normalise(k, v, notes) for k, v in source.items()}
         dropped = [k for k, v in source.items() if v is None]
         if dropped:
@@ -180,6 +183,8 @@ class FieldMapper:
             if concepts:
                 out.front[target] = concepts
             return len(out.unmapped_terms) == before
+        if target in (*_TEXT_FIELDS, "contributors") and isinstance(value, (bool, int, float)):
+            value = self._as_written(out, key, value)
         if target == "summary" and isinstance(value, str):
             value = _shorten(values.plain_text(value))
         if target == "contributors":
@@ -202,6 +207,13 @@ class FieldMapper:
             value = iso[:10]
         out.front[target] = value
         return True
+
+    def _as_written(self, out: Fields, key: str, value: bool | int | float) -> str:
+        """A number or boolean in a text field, as the author wrote it (else as Python prints it)."""
+        text = self.literals.get(key) or str(value)
+        kind = "boolean" if isinstance(value, bool) else "number"
+        out.notes.append(f"{key}: {text} was read as a {kind}; kept as the text written")
+        return text
 
     def _terms(self, out: Fields, key: str, terms: list[Any]) -> list[str]:
         concepts: list[str] = []

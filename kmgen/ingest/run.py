@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from kmgen.ingest import aliases, anchors, frontmatter, markup, naming, page, templates
+from kmgen.ingest import aliases, anchors, frontmatter, markup, naming, navdata, page, templates
 from kmgen.ingest.links import BROKEN_UPSTREAM, LinkReport, SiteMap, rewrite
 from kmgen.ingest.mapping import Mapping
 from kmgen.ingest.masking import Masked, mask
@@ -31,6 +31,7 @@ T = TypeVar("T")
 Progress = Callable[[Iterable[T]], Iterable[T]]
 SUGGESTED_TERMS = 25
 NOT_MARKDOWN = "not a page (not Markdown, not an image or PDF)"
+NAV_DATA_FORMATS = ("jekyll", "eleventy")
 _TEMPLATE_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_templates", "_plugins",
                             "layouts", "archetypes", "themes", "partials", "_partials"})
 
@@ -73,6 +74,7 @@ def ingest(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, options: Opti
     provenance = _provenance(tree, options)
     pending: list[Pending] = []
     assets: dict[str, FileOutcome] = {}
+    tree.config["nav_data"] = navdata.data_files(tree.files) if tree.format in NAV_DATA_FORMATS else []
     files = progress(tree.files) if progress else tree.files
     for rel in files:
         rule = _path_rule(tree, mapping, rel)
@@ -89,6 +91,7 @@ def ingest(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, options: Opti
     for item in pending:  # SUMMARY.md's order is the order of a GitBook space
         if summary and item.rel in summary and item.fields.order is None:
             item.fields.order = summary[item.rel]
+    _nav_data_order(tree, pending, site, report)
     for rel in assets:
         site.dest[rel] = naming.collection_rel(tree.page_rel(rel) if tree.in_pages(rel) else rel, tree.format)
     links = LinkReport()
@@ -163,6 +166,8 @@ def _path_rule(tree: SourceTree, mapping: Mapping, rel: str) -> str | None:
     excluded = mapping.excluded(rel)
     if excluded:
         return f"excluded by the mapping ({excluded})"
+    if rel in tree.config.get("nav_data", ()):
+        return navdata.NAV_DATA_RULE
     if any(p in _TEMPLATE_DIRS for p in parts[:-1]):
         return "template, layout or include fragment"
     if any(rel == e or rel.startswith(e.rstrip("/") + "/") for e in tree.config.get("exclude", [])):
@@ -215,7 +220,8 @@ def _read(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, rel: str, repo
     body = markup.convert(templates.convert(masked, conv), conv)
     plain = masked.restore(body)
     mapper = page.FieldMapper(mapping, taxonomy)
-    fields = mapper.map(source.fields, plain, page_rel, naming.language_of(page_rel, tree.format, languages))
+    fields = mapper.map(source.fields, plain, page_rel, naming.language_of(page_rel, tree.format, languages),
+                        source.literals)
     if rule == "draft":
         fields.front["status"] = "draft"
     title = fields.front.get("title")
@@ -233,6 +239,21 @@ def _read(tree: SourceTree, mapping: Mapping, taxonomy: Taxonomy, rel: str, repo
         site.add_url(url, rel)
     site.pages_by_name.setdefault(PurePosixPath(page_rel).stem.casefold(), rel)
     return Pending(rel, page_rel, outcome, fields, masked, body, urls, conv.broken_upstream)
+
+
+def _nav_data_order(tree: SourceTree, pending: list[Pending], site: SiteMap, report: IngestReport) -> None:
+    """Where the navigation data names a page, its position there is the page's order (over
+    `nav_order`); pages it does not name keep their front-matter order."""
+    if not tree.config.get("nav_data"):
+        return
+    entries = navdata.read_entries(tree.root, tree.config["nav_data"], report.warnings)
+    found = navdata.positions(entries, site, str(tree.config.get("baseurl") or ""))
+    for item in pending:
+        if item.rel in found:
+            position, data_file = found[item.rel]
+            before = f" (front matter said {item.fields.order})" if item.fields.order is not None else ""
+            item.fields.order = position
+            item.outcome.notes.append(f"order {position} from the navigation data in {data_file}{before}")
 
 
 def _name(pending: list[Pending], tree: SourceTree, mapping: Mapping, site: SiteMap) -> None:

@@ -82,13 +82,23 @@ def order_key(doc: Document) -> tuple[int, float, str, str]:
 
 def in_order(docs: list[Document]) -> list[Document]:
     """A collection's pages as its source orders them, folder by folder: Hugo weights and Jekyll
-    `nav_order` count among siblings, so a folder takes its place by its index page's order,
-    its index page comes first in it, then its pages and subfolders by `order_key`."""
+    `nav_order` count among siblings, so a folder takes its place by its index page's order (a
+    folder without one, by the first of its pages with an order: navigation data numbers pages
+    across the whole site), its index page comes first in it, then its pages and subfolders by
+    `order_key`."""
     index_of = {posixpath.dirname(d.path): d for d in docs if posixpath.basename(d.path) in _INDEX_NAMES}
+    first_in: dict[str, tuple[int, float, str, str]] = {}  # a folder without an index page: its first page
+    for doc in docs:
+        own_key, folder = order_key(doc), posixpath.dirname(doc.path)
+        while own_key[0] == 0 and folder:
+            first_in[folder] = min(first_in.get(folder, own_key), own_key)
+            folder = posixpath.dirname(folder)
 
     def entry(folder: str) -> tuple[int, float, str, str]:
         index = index_of.get(folder)
-        return order_key(index) if index is not None else (1, 0.0, posixpath.basename(folder).casefold(), folder)
+        if index is not None:
+            return order_key(index)
+        return first_in.get(folder) or (1, 0.0, posixpath.basename(folder).casefold(), folder)
 
     def key(doc: Document) -> list[tuple[int, float, str, str]]:
         folder = posixpath.dirname(doc.path)

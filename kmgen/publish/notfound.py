@@ -6,14 +6,19 @@ absolute paths from `site_url` (`/assets/...`, or `/hub/assets/...`). Those
 break from file:// and whenever site_url's path is not where the site is. The
 page gets relative links instead, resolved against a <base> of the site's
 path; opened from disk, a one-line script moves the base to the file's own
-folder, which is the site's root.
+folder, which is the site's root. It is rendered without a page, so it is
+given the template context a page would have (the footer's credits).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from kmgen import i18n
 
 NOT_FOUND = "404.html"
 # The base goes to the file's folder when opened from disk (no server: no sub-path).
@@ -27,6 +32,15 @@ _CONFIG_FROM_DISK = (
     ' ["base", "search"].forEach(function (k) { if (typeof j[k] === "string" && (j[k] + "/").indexOf(p) === 0)'
     ' j[k] = j[k].slice(p.length) || "."; });'
     ' c.textContent = JSON.stringify(j); }</script>')
+
+
+def template_context(context: MutableMapping[str, Any], credits: Sequence[Any], language: str) -> None:
+    """What the page templates get from each page's context and 404.html, rendered without a page,
+    would lack: kmgen's translation functions in the site's language and the footer credits of
+    ingested collections (a missing page shows the same footer as every other)."""
+    context.update(i18n.template_functions(language))
+    context["kmgen_language"] = language
+    context["kmgen_credits"] = tuple(credits)
 
 
 def script_patterns() -> tuple[re.Pattern[str], ...]:

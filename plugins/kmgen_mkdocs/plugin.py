@@ -166,6 +166,11 @@ class KmgenPlugin(BasePlugin[KmgenConfig]):
             marked.active = True
         return context
 
+    def on_template_context(self, context: Any, *, template_name: str, config: MkDocsConfig) -> Any:
+        if template_name == notfound.NOT_FOUND:  # no page context: the footer credits come from here
+            notfound.template_context(context, self.credits, self.site_language)
+        return context
+
     @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         self.current_page = None
