@@ -7,13 +7,14 @@ import re
 import click
 
 from conftest import REPO
-from kmgen.cli import main
+from kmgen.cli import LazyGroup, main
 from kmgen.schema import reference_markdown
 
 
 def _commands(group: click.Group, prefix: str = "kmgen") -> list[str]:
     out = []
-    for name, cmd in sorted(group.commands.items()):
+    commands = group.all_commands if isinstance(group, LazyGroup) else group.commands
+    for name, cmd in sorted(commands.items()):
         if isinstance(cmd, click.Group):
             out.extend(_commands(cmd, f"{prefix} {name}"))
         else:
@@ -58,3 +59,26 @@ def test_readme_facet_reference_matches_the_sample_taxonomy() -> None:
     readme = (REPO / "README.md").read_text()
     block = readme.split("<!-- facets:start -->\n", 1)[1].split("<!-- facets:end -->", 1)[0]
     assert block == expected, "README facet table is stale"
+
+
+def test_commands_load_lazily_and_the_table_matches_what_each_family_registers() -> None:
+    """`kmgen search` must not pay for importing MkDocs, the checks and ingest: each
+    command's module loads on first use. The name table must say exactly what the
+    families register, or a command would be missing from `kmgen --help`."""
+    import subprocess
+    import sys
+
+    from kmgen import cli
+
+    code = ("import sys; import kmgen.cli as c; c.main.get_command(None, 'search'); "
+            "print(sorted(m for m in ('kmgen.cli.check', 'kmgen.cli.build', 'kmgen.cli.ingest', 'mkdocs', "
+            "'kmgen.checks', 'kmgen.ingest') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+    registered: dict[str, str] = {}
+    for family in sorted(set(cli.COMMANDS.values())):
+        group = click.Group()
+        __import__(f"kmgen.cli.{family}", fromlist=["register"]).register(group)
+        registered.update({name: family for name in group.commands})
+    assert registered == cli.COMMANDS
+    assert main.list_commands(click.Context(main)) == sorted(registered)
