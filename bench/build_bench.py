@@ -162,6 +162,7 @@ def stage_profile(tmp: Path, content: Path, config: Path) -> dict[str, float]:
     """A cold `kmgen build` in a child process with timers around every stage."""
     out = tmp / "stages.json"
     shutil.rmtree(tmp / "index-stages", ignore_errors=True)
+    shutil.rmtree(tmp / ".kmgen", ignore_errors=True)  # cold: no check, render or verify results to reuse
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve().parent / "build_stages.py"),
                            str(content), str(config), str(tmp / "index-stages"), str(tmp / "site-stages"),
                            str(out)], capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})

@@ -14,6 +14,7 @@ from kmgen.checks import result_cache
 from kmgen.cli import main
 
 BROKEN_LINK = "See [b](b.md).\n"
+pytestmark = pytest.mark.usefixtures("machine_key")
 
 
 def _check(root: Path, *args: str) -> tuple[int, str]:
@@ -102,3 +103,14 @@ def test_a_build_shares_its_check_results(make_hub, tmp_path: Path, monkeypatch:
     runs = _no_checking(monkeypatch)
     code, output = _check(root)
     assert runs == [] and code == 0 and "2 files, 0 errors" in output
+
+
+def test_results_planted_in_the_repository_are_not_used(make_hub, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`.kmgen/` can be committed: results made anywhere but under this user's key never count."""
+    root = make_hub({"a.md": page("A", body=BROKEN_LINK)})
+    first = _check(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    runs = _no_checking(monkeypatch)
+    assert _check(root) == first
+    assert runs == [1]

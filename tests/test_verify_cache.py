@@ -8,6 +8,8 @@ import pytest
 
 from kmgen.publish import site_safety, verify
 
+pytestmark = pytest.mark.usefixtures("machine_key")
+
 
 def _site(tmp_path: Path, body: str, other: str = "<p id='top'>b</p>") -> Path:
     site = tmp_path / "site"
@@ -82,3 +84,13 @@ def test_a_damaged_cache_means_parsing_everything(tmp_path: Path) -> None:
     site, cache = _site(tmp_path, "<p onclick='x()'>bad</p>"), tmp_path / "verify-cache.json"
     cache.write_text("{not json", encoding="utf-8")
     assert _verify(site, cache) == ["index.html: <p onclick> event handler (runs script)"]
+
+
+def test_a_cache_made_under_another_key_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verify cache committed to the repository cannot vouch for a page."""
+    site, cache = _site(tmp_path, "<p>fine</p>"), tmp_path / "verify-cache.json"
+    assert _verify(site, cache) == []
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    parsed = _no_parsing(monkeypatch)
+    assert _verify(site, cache) == []
+    assert len(parsed) == 2

@@ -33,6 +33,7 @@ import yaml
 from kmgen.checks import CheckOptions
 from kmgen.checks import render_budget as budget
 from kmgen.checks.rendered import BodyFacts, collect, install
+from kmgen.checks.result_cache import signed
 from kmgen.diagnostics import Diagnostic
 from kmgen.hub import Hub
 
@@ -213,8 +214,10 @@ def render_hub(hub: Hub, options: CheckOptions) -> HubRenders:
     if known and known[0]() is hub and known[1] == options:
         return known[2]
     site, diags = site_markdown(options.site_config or hub.root.parent / "mkdocs.yml")
-    cache = RenderCache(hub.root.parent / ".kmgen" / "render-cache.json" if options.render_cache else None,
-                        site.fingerprint(options.render_seconds))
+    # keyed with the machine key: renderings planted in a pull request never match
+    fingerprint = signed(site.fingerprint(options.render_seconds))
+    cache = RenderCache(hub.root.parent / ".kmgen" / "render-cache.json" if options.render_cache and fingerprint
+                        else None, fingerprint or "")
     renderer = BodyRenderer(site, options.render_seconds)
     out = HubRenders(diagnostics=diags)
     for path, doc in sorted(hub.documents.items()):

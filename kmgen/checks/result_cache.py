@@ -15,12 +15,13 @@ fingerprint of everything the checks depend on:
 
 `kmgen check` and `kmgen build` read and write the same file. A run whose
 results depend on the machine's load (a page over its render-time budget) is
-not kept.
+not kept. The fingerprint is keyed with this user's machine key (`signed`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -68,7 +69,7 @@ def fingerprint(root: Path, options: CheckOptions) -> str | None:
         _hash_tree(state, root)
     except OSError:
         return None
-    return state.hexdigest()
+    return signed(state.hexdigest())
 
 
 def _hash_code(state: Any) -> None:
@@ -121,3 +122,18 @@ def save(root: Path, key: str | None, results: CheckResults) -> None:
         write_atomic(cache_path(root), json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
     except OSError:
         pass  # a read-only checkout is checked all the same, only slower next time
+
+
+def signed(fingerprint: str | None) -> str | None:
+    """`fingerprint` keyed with this user's machine key (the one the index manifest is
+    signed with): a cache file planted in a pull request (`.kmgen/` can be committed)
+    can never match, since its author cannot know the key. None when there is no key."""
+    from kmgen import index_store
+
+    if fingerprint is None:
+        return None
+    try:
+        key = index_store._machine_key()  # noqa: SLF001 (one key per user for every derived file)
+    except index_store.IndexFailure:
+        return None  # no place to keep a key: nothing is cached
+    return hmac.new(key, fingerprint.encode("ascii"), hashlib.sha256).hexdigest()

@@ -75,7 +75,7 @@ def verify(site_dir: Path, content_pages: Iterable[str], generated_pages: Iterab
         if not (site_dir / name).is_file():
             problems.append(f"{name}: missing")
     theme = site_safety.theme_scripts(tuple(theme_dirs))
-    cache = AuditCache(cache_file, verify_cache.fingerprint(site_dir, theme) if cache_file else "")
+    cache = AuditCache(cache_file, verify_cache.fingerprint(site_dir, theme) if cache_file else None)
     pages = _audit_pages(site_dir, sorted(built), theme, cache, problems)
     files = _SiteFiles(site_dir)
     for rel, page in pages.items():

@@ -25,9 +25,13 @@ CACHE_VERSION = 1
 _AUDIT_CODE = ("verify.py", "site_safety.py", "verify_cache.py", "notfound.py")
 
 
-def fingerprint(site_dir: Path, theme: tuple[re.Pattern[str], ...]) -> str:
-    """What every remembered audit assumed besides the page's own bytes."""
+def fingerprint(site_dir: Path, theme: tuple[re.Pattern[str], ...]) -> str | None:
+    """What every remembered audit assumed besides the page's own bytes, keyed with
+    this user's machine key: a cache planted in the repository never matches, so a
+    page can only be trusted on this machine's own earlier audit. None: no key, no cache."""
     import html5lib
+
+    from kmgen.checks.result_cache import signed
 
     here = Path(__file__).parent
     state = hashlib.sha256()
@@ -40,7 +44,7 @@ def fingerprint(site_dir: Path, theme: tuple[re.Pattern[str], ...]) -> str:
     if scripts.is_dir():  # a script file a page loads must still be there
         for path in sorted(scripts.rglob("*")):
             state.update(path.relative_to(site_dir).as_posix().encode("utf-8", "surrogatepass") + b"\0")
-    return state.hexdigest()
+    return signed(state.hexdigest())
 
 
 def page_key(rel: str, data: bytes) -> str:
@@ -51,15 +55,15 @@ class AuditCache:
     """Clean audits by page key, for one fingerprint. Only pages of this build are
     written back, so the file holds one site's worth of entries at most."""
 
-    def __init__(self, path: Path | None, fingerprint: str) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, fingerprint: str | None) -> None:
+        self.path = path if fingerprint else None
         self.fingerprint = fingerprint
         self.entries: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
-        if path is None:
+        if self.path is None:
             return
         try:
-            data = json.loads(path.read_bytes())
+            data = json.loads(self.path.read_bytes())
             if data.get("fingerprint") == fingerprint and isinstance(data.get("pages"), dict):
                 self.entries = data["pages"]
         except (OSError, ValueError, AttributeError):
