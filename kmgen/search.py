@@ -197,8 +197,8 @@ def search(source: Path | str | Index, text: str, filters: Iterable[FacetFilter]
     open_ix = search_cache.opened(ix)
     q, more = _parse(open_ix, cleaned, AND_GROUP)
     notes.extend(more)
-    allowed = _allowed(open_ix, filters)
     if q is None:
+        allowed = _allowed(open_ix, filters)
         if allowed is None:
             raise QueryError("nothing to search for (very common words and single letters are skipped); "
                              "give some words or a --facet filter")
