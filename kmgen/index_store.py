@@ -232,7 +232,7 @@ def swap_in(index_dir: Path, manifest: Manifest) -> None:
     payload = Manifest(manifest.generation, manifest.schema, manifest.documents, files, manifest.pages,
                        extra=manifest.extra).payload()
     payload["signature"] = _sign(payload)
-    write_atomic(index_dir / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))
+    write_atomic(index_dir / MANIFEST, json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     remove_generations(index_dir, keep=manifest.generation)
     # Removing the old generation unlinks files the new one shares (hard links),
     # which changes their ctime: record the stats only now, in a second manifest.
@@ -240,7 +240,7 @@ def swap_in(index_dir: Path, manifest: Manifest) -> None:
     payload.pop("signature")
     payload["stats"] = {name: file_stat(folder / name) for name in files}
     payload["signature"] = _sign(payload)
-    write_atomic(index_dir / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))
+    write_atomic(index_dir / MANIFEST, json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
 def remove_generations(index_dir: Path, keep: str | None) -> None:
