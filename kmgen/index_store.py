@@ -9,8 +9,10 @@ own: the index folder holds
                       page's fingerprint, and an HMAC over all of it
     whoosh-<id>/      one generation: a complete Whoosh index
     related.json      related pages (plain JSON, see kmgen.related)
-    related-cache.json  each page's term counts for the next related-pages run
-                      (plain JSON, see kmgen.related_cache; rebuilt when damaged)
+    related-cache.json  what related pages need of each page, and the statistics
+                      of the last full pass (plain JSON, see kmgen.related_cache;
+                      rebuilt when damaged)
+    related-terms.json  each page's term counts, written by full passes
     kmgen.lock        held by the one process allowed to write
 
 and a generation is opened only when the manifest's versions match, its

@@ -9,9 +9,10 @@ How two pages are scored (0..1):
     score = 0.6 * text + 0.4 * concepts
 
 - text: cosine similarity of the pages' key terms. A page's key terms are the
-  KEY_TERMS body terms with the highest tf-idf weight, from the index's term
-  vectors (kept between runs by kmgen.related_cache, so a run reads only the
-  pages that changed) with document frequencies over the live pages; words
+  KEY_TERMS body terms with the highest tf-idf weight, from the words the
+  indexing run analysed (kept between runs by kmgen.related_cache; term vectors
+  are read only for pages neither holds) with document frequencies over the
+  live pages as of the last full pass (kmgen.related_model); words
   only one page uses cannot relate it to another and words in a quarter of the
   hub say nothing, so both are left out.
 - concepts: shared taxonomy concepts, ancestors included, as a Jaccard index in
@@ -27,7 +28,9 @@ them (MIN_SCORE_WITH_CONCEPT): no related pages is better than unrelated ones.
 
 Candidates come from inverted lists of key terms and of concepts (rarest
 first), so the work grows with the hub's size, not with its square. Pages are
-taken in path order, so an updated index and a fresh one give the same file.
+taken in path order, so a full pass over an updated index and a fresh build
+give the same file; a run that changed few pages scores only the lists those
+pages can reach (kmgen.related_model says how, and how far that can drift).
 """
 
 from __future__ import annotations
