@@ -248,11 +248,15 @@ def main() -> None:
                         help="With --index-build: keep generated hubs here and reuse them on the next run.")
     parser.add_argument("--dump-index", type=Path, default=None,
                         help="With --index-build: write search result sets and related lists here (JSON).")
+    parser.add_argument("--changes-only", action="store_true",
+                        help="With --index-build and --hubs: only the no-change and one-change figures, "
+                             "on the indexes the last run left there.")
     args = parser.parse_args()
     if args.index_build:
         import index_build
 
-        index_build.run([int(s) for s in args.sizes.split(",") if s.strip()], args.hubs, args.dump_index)
+        index_build.run([int(s) for s in args.sizes.split(",") if s.strip()], args.hubs, args.dump_index,
+                        args.changes_only)
         return
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         bench(size, args.queries, args.dump.with_suffix(f".{size}.json") if args.dump else None)

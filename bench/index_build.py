@@ -90,20 +90,22 @@ def line(label: str, wall: float, cpu: float, anchor: tuple[float, float] | None
     print(f"{label:40} {wall:8.3f} s wall {cpu:8.3f} s CPU{ratio}{('  ' + note) if note else ''}", flush=True)
 
 
-def figures(content: Path, work: Path, dump: Path | None = None) -> None:
-    """Every index-build figure for the hub in `content` (index folders go under `work`)."""
+def figures(content: Path, work: Path, dump: Path | None = None, changes_only: bool = False) -> None:
+    """Every index-build figure for the hub in `content` (index folders go under `work`);
+    `changes_only` reuses the indexes a previous run left in `work`."""
     wall, cpu, hub = measured(lambda: load_hub(content))
     pages = len(hub.accepted())
     print(f"\n== kmgen index, {pages:,} accepted pages ({content})", flush=True)
     line("load + validate hub (both need it)", wall, cpu)
     raw_dir, index_dir = work / "raw", work / "index"
-    wall, cpu, _ = measured(lambda: raw_full(hub, raw_dir))
-    full_anchor = (wall, cpu)
-    line("raw Whoosh, full (anchor)", wall, cpu)
-    shutil.rmtree(index_dir, ignore_errors=True)
-    wall, cpu, stats = measured(lambda: build_index(hub, index_dir, rebuild=True))
-    line("kmgen index full, related included", wall, cpu, full_anchor,
-         f"(related {stats.related_seconds:.2f} s wall, {stats.related:,} pages with related)")
+    if not changes_only:
+        wall, cpu, _ = measured(lambda: raw_full(hub, raw_dir))
+        full_anchor = (wall, cpu)
+        line("raw Whoosh, full (anchor)", wall, cpu)
+        shutil.rmtree(index_dir, ignore_errors=True)
+        wall, cpu, stats = measured(lambda: build_index(hub, index_dir, rebuild=True))
+        line("kmgen index full, related included", wall, cpu, full_anchor,
+             f"(related {stats.related_seconds:.2f} s wall, {stats.related:,} pages with related)")
     wall, cpu, stats = measured(lambda: build_index(hub, index_dir))
     line("kmgen index, nothing changed", wall, cpu, None, f"({stats.unchanged:,} unchanged)")
     victim = sorted(hub.accepted(), key=lambda d: d.path)[pages // 2].path
@@ -160,12 +162,15 @@ def dump_results(hub: Hub, index_dir: Path, dump: Path) -> None:
     print(f"result sets and related lists written to {dump}")
 
 
-def run(sizes: list[int], hubs: Path | None, dump: Path | None) -> None:
-    """Figures for each size; hubs are generated under `hubs` (kept for the next run) or a temporary folder."""
+def run(sizes: list[int], hubs: Path | None, dump: Path | None, changes_only: bool = False) -> None:
+    """Figures for each size; hubs (and, with `hubs`, their indexes) are kept under
+    `hubs` for the next run, else in a temporary folder."""
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            content = (hubs or Path(tmp)) / f"hub{size}" / "content"
+            base = (hubs or Path(tmp)) / f"hub{size}"
+            content = base / "content"
             if not (content / "index.md").is_file():
                 wall, _cpu, _ = measured(lambda size=size, content=content: hubgen.write_hub(content, size))
                 print(f"generated {size:,} pages in {wall:.1f} s", flush=True)
-            figures(content, Path(tmp) / f"work{size}", dump.with_suffix(f".{size}.json") if dump else None)
+            figures(content, base.parent / f"work{size}" if hubs else Path(tmp) / f"work{size}",
+                    dump.with_suffix(f".{size}.json") if dump else None, changes_only)

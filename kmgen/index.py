@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
-from whoosh import fields, formats, query
+from whoosh import fields, query
 
 from kmgen import facets, index_analysis, index_store, schema
 from kmgen.content import Document, as_date
 from kmgen.hub import Hub
+from kmgen.index_analysis import OnceText
 from kmgen.index_store import IndexFailure, IndexLocked, IndexMissing, IndexUntrusted, Manifest
 from kmgen.taxonomy import Taxonomy
 
@@ -39,7 +40,7 @@ __all__ = ["IndexFailure", "IndexLocked", "IndexMissing", "IndexStats", "IndexUn
 
 # Bump whenever make_schema() or document_to_fields() changes what is indexed:
 # an index built with another version is rebuilt, never misread.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FACET_PREFIX = "facet_"
 TEXT_FIELDS = ("title", "summary", "headings", "labels", "body")
 
@@ -70,13 +71,14 @@ def make_schema() -> fields.Schema:
         # also keeps term vectors (frequencies: nothing reads their positions) so
         # key terms (related pages, duplicates) are read, not re-analysed.
         # spelling=True keeps the unstemmed words for "did you mean".
-        title=fields.TEXT(analyzer=text, stored=True, spelling=True),
-        summary=fields.TEXT(analyzer=text, stored=True),
-        headings=fields.TEXT(analyzer=text, stored=True),
-        body=fields.TEXT(analyzer=text, stored=True, vector=formats.Frequency(), spelling=True),
+        # OnceText: Whoosh's TEXT over words analysed once (kmgen.index_analysis).
+        title=OnceText(text, stored=True, spelling=True),
+        summary=OnceText(text, stored=True),
+        headings=OnceText(text, stored=True),
+        body=OnceText(text, stored=True, vector=True, spelling=True),
         # Labels and synonyms of the page's concepts: a search for 'CRVS' finds a
         # page tagged 'civil-registration' that never spells the acronym out.
-        labels=fields.TEXT(analyzer=text),
+        labels=OnceText(text),
         # Exact-match fields for filters, counts and display.
         type=fields.ID(stored=True),
         language=fields.ID(stored=True),
@@ -228,9 +230,9 @@ def build_index(hub: Hub, index_dir: Path, progress: Progress | None = None, reb
     index_dir = Path(index_dir)
     with index_store.locked(index_dir):
         pages = {d.path: d for d in hub.accepted()}
-        prints = {p: fingerprint(d, hub.tags_of(p), hub.taxonomy) for p, d in pages.items()}
         manifest, reason = (None, "a rebuild was requested") if rebuild else index_store.read_manifest(
             index_dir, SCHEMA_VERSION, full=verify)
+        prints = _fingerprints(hub, pages, manifest)
         stats = None
         captured: dict[str, Any] = {}  # path -> related_cache.Entry of each page indexed now
         if manifest is not None:
@@ -255,12 +257,38 @@ def build_index(hub: Hub, index_dir: Path, progress: Progress | None = None, reb
                       stats.reason, count, time.perf_counter() - start, time.perf_counter() - related_start)
 
 
+def _fingerprints(hub: Hub, pages: Mapping[str, Document], manifest: Manifest | None) -> dict[str, str]:
+    """Each page's fingerprint: the recorded one where the file and the taxonomy are
+    as they were when it was recorded (a page's tags come from its file and the
+    taxonomy, so its fingerprint cannot have moved), else computed."""
+    digest = taxonomy_digest(hub.taxonomy)
+    extra = manifest.extra if manifest is not None else {}
+    hashes = extra.get("hashes") if digest and extra.get("taxonomy") == digest else None
+    known = manifest.pages if manifest is not None and isinstance(hashes, dict) else {}
+    hashes = hashes if isinstance(hashes, dict) else {}
+    out = {}
+    for path, doc in pages.items():
+        recorded = known.get(path)
+        if recorded is not None and hashes.get(path) == doc.content_hash:
+            out[path] = recorded
+        else:
+            out[path] = fingerprint(doc, hub.tags_of(path), hub.taxonomy)
+    return out
+
+
+def taxonomy_digest(taxonomy: Taxonomy) -> str:
+    """Changes with anything of the taxonomy a page's tags, concepts or labels depend
+    on ("" when that cannot be told: then every fingerprint is computed)."""
+    text = repr((sorted(taxonomy.facets.items()), sorted(taxonomy.concepts.items())))
+    return "" if " at 0x" in text else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _full(hub: Hub, index_dir: Path, pages: Mapping[str, Document], prints: Mapping[str, str],
           progress: Progress | None, reason: str, captured: dict[str, Any]) -> IndexStats:
     folder = index_store.new_generation(index_dir)
     try:
         ix = whoosh.index.create_in(str(folder), make_schema())
-        with _swapped_in(index_dir, folder, ix, _bulk_writer(ix), pages, prints) as writer:
+        with _swapped_in(index_dir, folder, ix, _bulk_writer(ix), pages, prints, hub.taxonomy) as writer:
             for path in progress(list(pages)) if progress else pages:
                 writer.add_document(**_fields(hub, pages[path], writer, captured))
     except BaseException:
@@ -303,7 +331,7 @@ def _incremental(hub: Hub, index_dir: Path, manifest: Manifest, pages: Mapping[s
     folder = index_store.new_generation(index_dir, base=index_dir / manifest.generation)
     try:
         ix = whoosh.index.open_dir(str(folder))
-        with _swapped_in(index_dir, folder, ix, ix.writer(limitmb=256), pages, prints) as writer:
+        with _swapped_in(index_dir, folder, ix, ix.writer(limitmb=256), pages, prints, hub.taxonomy) as writer:
             for path in removed:
                 writer.delete_by_term("path", path)
             work = added + updated
@@ -317,7 +345,7 @@ def _incremental(hub: Hub, index_dir: Path, manifest: Manifest, pages: Mapping[s
 
 @contextmanager
 def _swapped_in(index_dir: Path, folder: Path, ix: Any, writer: Any, pages: Mapping[str, Document],
-                prints: Mapping[str, str]) -> Iterator[Any]:
+                prints: Mapping[str, str], taxonomy: Taxonomy) -> Iterator[Any]:
     """Yields `writer` for the block to fill; then commits it, verifies the new
     generation and swaps it in. A failing block cancels the writer first, so its
     lock and half-written segment do not outlive the failure."""
@@ -329,7 +357,9 @@ def _swapped_in(index_dir: Path, folder: Path, ix: Any, writer: Any, pages: Mapp
     writer.commit()
     _verify(ix, pages)
     ix.close()
-    index_store.swap_in(index_dir, Manifest(folder.name, SCHEMA_VERSION, len(pages), {}, dict(prints)))
+    hashes = {p: doc.content_hash for p, doc in pages.items()}
+    extra = {"taxonomy": taxonomy_digest(taxonomy), "hashes": hashes}
+    index_store.swap_in(index_dir, Manifest(folder.name, SCHEMA_VERSION, len(pages), {}, dict(prints), extra=extra))
 
 
 def _verify(ix: Any, pages: Mapping[str, Document]) -> None:

@@ -17,10 +17,12 @@ The cache of words is bounded, and neither cache is part of the pickled schema.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from whoosh import fields, formats
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
@@ -31,6 +33,7 @@ from whoosh.analysis import (
 from whoosh.analysis.acore import Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
 MAX_CACHED_WORDS = 500_000  # distinct words; a hostile body of made-up words cannot grow it further
 _FAST_KWARGS = {"positions", "boosts", "mode"}
@@ -130,3 +133,57 @@ class TextAnalyzer(CompositeAnalyzer):
 
 def text_analyzer() -> TextAnalyzer:
     return TextAnalyzer(*standard_chain().items)
+
+
+# -- fields that take the analysed words as they are ------------------------------------
+def _analysed(value: Any, analyzer: Any, kwargs: dict[str, Any]) -> Analysed | None:
+    if isinstance(value, str) and isinstance(analyzer, TextAnalyzer) and set(kwargs) <= {"mode"}:
+        return analyzer.analysed(value)
+    return None
+
+
+class OncePositions(formats.Positions):
+    """Positions postings built from the analysed words: no token stream at all."""
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterable[tuple[Any, int, float, bytes]]:
+        done = _analysed(value, analyzer, kwargs)
+        if done is None:
+            return super().word_values(value, analyzer, **kwargs)
+        poses: dict[str, list[int]] = defaultdict(list)
+        for offset, stem in enumerate(done.stems):
+            poses[stem].append(done.first + offset)
+        boost = self.field_boost
+        return ((w, len(p), float(len(p)) * boost, self.encode(p)) for w, p in poses.items())
+
+
+class OnceFrequency(formats.Frequency):
+    """Frequency postings (term vectors) counted from the analysed words."""
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterable[tuple[Any, int, float, bytes]]:
+        done = _analysed(value, analyzer, kwargs)
+        if done is None:
+            return super().word_values(value, analyzer, **kwargs)
+        boost = self.field_boost
+        return ((w, n, float(n) * boost, pack_uint(n)) for w, n in Counter(done.stems).items())
+
+
+class OnceText(fields.TEXT):
+    """A TEXT field over the analysed words that gives each spelling word to its
+    writer once: Whoosh files every spelling word under document 0 and only ever
+    asks which words exist (its corrector ranks by the main field's counts), so
+    the same word from the next page is a posting that changes nothing. A writer
+    unpickles its own schema, so the words seen live and die with one writer."""
+
+    def __init__(self, analyzer: Any, stored: bool = False, spelling: bool = False, vector: bool = False) -> None:
+        super().__init__(analyzer=analyzer, stored=stored, spelling=spelling,
+                         vector=OnceFrequency() if vector else None)
+        self.format = OncePositions()
+
+    def spellable_words(self, value: Any) -> Iterator[str]:
+        seen: set[str] = self.__dict__.setdefault("_spelled", set())
+        new = [w for w in super().spellable_words(value) if w not in seen]
+        seen.update(new)
+        return iter(new)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_spelled"}

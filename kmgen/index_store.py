@@ -9,8 +9,10 @@ own: the index folder holds
                       page's fingerprint, and an HMAC over all of it
     whoosh-<id>/      one generation: a complete Whoosh index
     related.json      related pages (plain JSON, see kmgen.related)
-    related-cache.json  each page's term counts for the next related-pages run
-                      (plain JSON, see kmgen.related_cache; rebuilt when damaged)
+    related-cache.json  what related pages need of each page, and the statistics
+                      of the last full pass (plain JSON, see kmgen.related_cache;
+                      rebuilt when damaged)
+    related-terms.json  each page's term counts, written by full passes
     kmgen.lock        held by the one process allowed to write
 
 and a generation is opened only when the manifest's versions match, its
@@ -232,7 +234,7 @@ def swap_in(index_dir: Path, manifest: Manifest) -> None:
     payload = Manifest(manifest.generation, manifest.schema, manifest.documents, files, manifest.pages,
                        extra=manifest.extra).payload()
     payload["signature"] = _sign(payload)
-    write_atomic(index_dir / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))
+    write_atomic(index_dir / MANIFEST, json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     remove_generations(index_dir, keep=manifest.generation)
     # Removing the old generation unlinks files the new one shares (hard links),
     # which changes their ctime: record the stats only now, in a second manifest.
@@ -240,7 +242,7 @@ def swap_in(index_dir: Path, manifest: Manifest) -> None:
     payload.pop("signature")
     payload["stats"] = {name: file_stat(folder / name) for name in files}
     payload["signature"] = _sign(payload)
-    write_atomic(index_dir / MANIFEST, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))
+    write_atomic(index_dir / MANIFEST, json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
 def remove_generations(index_dir: Path, keep: str | None) -> None:

@@ -9,9 +9,10 @@ How two pages are scored (0..1):
     score = 0.6 * text + 0.4 * concepts
 
 - text: cosine similarity of the pages' key terms. A page's key terms are the
-  KEY_TERMS body terms with the highest tf-idf weight, from the index's term
-  vectors (kept between runs by kmgen.related_cache, so a run reads only the
-  pages that changed) with document frequencies over the live pages; words
+  KEY_TERMS body terms with the highest tf-idf weight, from the words the
+  indexing run analysed (kept between runs by kmgen.related_cache; term vectors
+  are read only for pages neither holds) with document frequencies over the
+  live pages as of the last full pass (kmgen.related_model); words
   only one page uses cannot relate it to another and words in a quarter of the
   hub say nothing, so both are left out.
 - concepts: shared taxonomy concepts, ancestors included, as a Jaccard index in
@@ -27,7 +28,9 @@ them (MIN_SCORE_WITH_CONCEPT): no related pages is better than unrelated ones.
 
 Candidates come from inverted lists of key terms and of concepts (rarest
 first), so the work grows with the hub's size, not with its square. Pages are
-taken in path order, so an updated index and a fresh one give the same file.
+taken in path order, so a full pass over an updated index and a fresh build
+give the same file; a run that changed few pages scores only the lists those
+pages can reach (kmgen.related_model says how, and how far that can drift).
 """
 
 from __future__ import annotations
@@ -220,27 +223,32 @@ def refresh(hub: Any, index_dir: Path, progress: Callable[[Iterable[Any]], Itera
     with _OpenedOnDemand(index_dir) as index:
         if missing:
             entries.update(related_cache.read(index.searcher(), missing))
-        if snap is not None and _can_update(index_dir, snap, changed, entries, cached, hub.taxonomy):
-            related = related_model.update(entries, cached, changed, snap, hub.taxonomy, load(index_dir),
-                                           index.body_of)
+        kept = _kept_lists(index_dir, snap, changed, entries, cached, hub.taxonomy)
+        if snap is not None and kept is not None:
+            scored = related_model.update(entries, cached, changed, snap, hub.taxonomy, index.body_of)
+            pages = {p: items for p, items in kept.items() if p in entries and p not in changed}
+            pages.update({p: [_as_json(i) for i in items] for p, items in scored.items() if items})
             related_cache.save(index_dir, entries.values(), snap, all_terms=False)
         else:
             _with_terms(index_dir, entries, index)
             related, snap = related_model.full_pass(entries, hub.taxonomy, progress, index.body_of)
+            pages = {p: [_as_json(i) for i in items] for p, items in related.items()}
             related_cache.save(index_dir, entries.values(), snap, all_terms=True)
-    write(index_dir, related)
-    return len(related)
+    _write_pages(index_dir, pages)
+    return len(pages)
 
 
-def _can_update(index_dir: Path, snap: Snapshot, changed: set[str], entries: Mapping[str, Entry],
-                cached: Mapping[str, Entry], taxonomy: Taxonomy | None) -> bool:
-    """Whether the snapshot still stands: few pages changed since it was taken, the
-    taxonomy is the same, every unchanged page is weighed under it, and the lists
-    of the pages no change reaches are there to keep."""
-    return (snap.changed + len(changed) <= related_model.DRIFT_SHARE * len(entries)
+def _kept_lists(index_dir: Path, snap: Snapshot | None, changed: set[str], entries: Mapping[str, Entry],
+                cached: Mapping[str, Entry], taxonomy: Taxonomy | None) -> dict[str, Any] | None:
+    """The lists in related.json to keep where no change reaches, when the snapshot
+    still stands: few pages changed since it was taken, the taxonomy is the same,
+    every unchanged page is weighed under it, and related.json is intact. Else None."""
+    if not (snap is not None and snap.changed + len(changed) <= related_model.DRIFT_SHARE * len(entries)
             and snap.taxonomy == related_model.taxonomy_digest(taxonomy)
-            and all(e.vector is not None for p, e in cached.items() if not e.hub)
-            and not problem(index_dir))
+            and all(e.vector is not None for p, e in cached.items() if not e.hub)):
+        return None
+    data, trouble = _checked(index_dir)
+    return None if trouble else data["pages"]
 
 
 def _with_terms(index_dir: Path, entries: dict[str, Entry], index: _OpenedOnDemand) -> None:
@@ -252,38 +260,60 @@ def _with_terms(index_dir: Path, entries: dict[str, Entry], index: _OpenedOnDema
 
 
 def write(index_dir: Path, related: dict[str, list[RelatedItem]]) -> None:
-    pages = {p: [_as_json(i) for i in items] for p, items in sorted(related.items())}
-    data = {"format": FORMAT, "version": 1, "checksum": _checksum(pages), "pages": pages}
-    write_atomic(Path(index_dir) / RELATED_FILE, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+    _write_pages(index_dir, {p: [_as_json(i) for i in items] for p, items in related.items()})
+
+
+def _write_pages(index_dir: Path, pages: dict[str, Any]) -> None:
+    # One serialisation serves as the file's pages and as what the checksum covers.
+    canonical = _canonical(pages)
+    checksum = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    text = f'{{"format":{json.dumps(FORMAT)},"version":1,"checksum":"{checksum}","pages":{canonical}}}'
+    write_atomic(Path(index_dir) / RELATED_FILE, text.encode("utf-8"))
+
+
+def _canonical(pages: Any) -> str:
+    return json.dumps(pages, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _checksum(pages: Any) -> str:
     """sha256 of the pages as canonical JSON: a file cut short, edited or mixed up
     no longer matches, and `kmgen index` rebuilds it instead of publishing a site
     whose related pages silently vanished."""
-    canonical = json.dumps(pages, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(pages).encode("utf-8")).hexdigest()
 
 
 def problem(index_dir: Path) -> str:
     """Why related.json cannot be trusted ("" when it can): missing, unreadable,
     not kmgen's format, or its checksum does not match what it holds."""
+    return _checked(index_dir)[1]
+
+
+def _checked(index_dir: Path) -> tuple[Any, str]:
+    """(the file's data, "") when it can be trusted, else (None, why not)."""
     path = Path(index_dir) / RELATED_FILE
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return "it is too large"
-        data = json.loads(path.read_bytes())
+            return None, "it is too large"
+        raw = path.read_bytes()
+        data = json.loads(raw)
     except FileNotFoundError:
-        return "there is no related-pages file"
+        return None, "there is no related-pages file"
     except OSError as exc:
-        return f"it cannot be read ({exc.__class__.__name__})"
+        return None, f"it cannot be read ({exc.__class__.__name__})"
     except (ValueError, RecursionError):
-        return "it is not valid JSON"
+        return None, "it is not valid JSON"
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("pages"), dict):
-        return "it is not a kmgen related-pages file"
+        return None, "it is not a kmgen related-pages file"
+    # The file as `_write_pages` writes it ends with the very text the checksum
+    # covers: hashing those bytes spares serialising every list again.
+    start = raw.find(b',"pages":')
+    pages_text = raw[start + 9:-1]
+    if (start > 0 and raw.count(b',"pages":') == 1 and raw.endswith(b"}")
+            and data.get("checksum") == hashlib.sha256(pages_text).hexdigest()):
+        return data, ""
     if data.get("checksum") != _checksum(data["pages"]):
-        return "it is damaged (its checksum does not match)"
-    return ""
+        return None, "it is damaged (its checksum does not match)"
+    return data, ""
 
 
 def _as_json(item: RelatedItem) -> dict[str, Any]:

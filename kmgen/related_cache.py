@@ -3,12 +3,15 @@
 Reading a page's body term vector from Whoosh (and, before this cache, a
 doc_frequency per term) was most of the cost of related pages, and it was paid
 for every page after any change. The cache, <index_dir>/related-cache.json,
-keeps for each page what `kmgen.related` needs: title, concepts, the body term
-vector and the surface words of its key terms, keyed by the page's path and
-index fingerprint. A run reads from Whoosh only the pages whose fingerprint is
-new (added, changed, or re-tagged by a taxonomy edit: the fingerprint covers
-the file's hash and its resolved concepts, which the content hash alone would
-miss); deleted pages simply drop out.
+keeps for each page what `kmgen.related` needs: title, concepts, its key
+terms and their surface words, keyed by the page's path and index
+fingerprint, with the statistics of the last full pass; the pages' full term
+counts, which only a full pass needs, are in <index_dir>/related-terms.json
+(terms of pages changed since that pass stay in the cache itself). Pages a
+run indexes come with their words (kmgen.index analysed them). A run reads
+from Whoosh only the pages neither holds at their fingerprint (the
+fingerprint covers the file's hash and its resolved concepts, which the
+content hash alone would miss); deleted pages simply drop out.
 
 The file is derived data like the index: JSON (never pickle), written
 atomically, with a format and version marker and the Whoosh version whose
@@ -240,7 +243,7 @@ def _encode_terms(terms: Terms) -> dict[str, Any]:
 def _encode(e: Entry) -> dict[str, Any]:
     out: dict[str, Any] = {"fingerprint": e.fingerprint, "title": e.title, "hub": e.hub,
                            "concepts": list(e.concepts), "surface": e.surface, "floor": e.floor,
-                           "vector": list(e.vector.items()) if e.vector is not None else None}
+                           "vector": _encode_vector(e.vector)}
     if not e.terms_saved:
         out["terms"] = _encode_terms(e.terms or {})
     return out
@@ -266,8 +269,23 @@ def _decode(path: Any, raw: Any) -> Entry | None:
     return entry
 
 
+def _encode_vector(vector: dict[str, float] | None) -> Any:
+    # [terms joined by spaces, weights]: decoding two lists is a fraction of the
+    # work of checking 25 pairs a page. Key terms never hold a space (as above).
+    if vector is None:
+        return None
+    if any(" " in t for t in vector):
+        return list(vector.items())
+    return [" ".join(vector), list(vector.values())]
+
+
 def _decode_vector(raw: Any) -> dict[str, float] | None:
     if not isinstance(raw, list):
+        return None
+    if len(raw) == 2 and isinstance(raw[0], str) and isinstance(raw[1], list):
+        terms, weights = raw[0].split(" ") if raw[0] else [], raw[1]
+        if len(terms) == len(weights) and all(type(w) is float for w in weights):
+            return dict(zip(terms, weights, strict=True))
         return None
     out: dict[str, float] = {}
     for item in raw:

@@ -263,10 +263,10 @@ def full_pass(entries: Mapping[str, Entry], taxonomy: Taxonomy | None, progress:
 
 
 def update(entries: Mapping[str, Entry], before: Mapping[str, Entry], changed: set[str], snap: Snapshot,
-           taxonomy: Taxonomy | None, lists: Mapping[str, list[RelatedItem]], body_of: BodyOf | None
-           ) -> dict[str, list[RelatedItem]]:
-    """The lists after `changed` pages moved from `before` to `entries`: those a
-    change reaches scored again under `snap`, every other one kept from `lists`."""
+           taxonomy: Taxonomy | None, body_of: BodyOf | None) -> dict[str, list[RelatedItem]]:
+    """The lists a change reaches, scored again under `snap` after `changed` pages
+    moved from `before` to `entries` (an empty list: the page now has none). Every
+    other list stays what it was."""
     model = Model(entries, snap, taxonomy)
 
     def old_members(cid: str) -> list[str]:
@@ -281,13 +281,5 @@ def update(entries: Mapping[str, Entry], before: Mapping[str, Entry], changed: s
             reached.add(now)
         reached |= model.reached_by(before.get(path), model.pages[now].entry if now is not None else None,
                                     old_members)
-    out = {p: items for p, items in lists.items() if p in model.nums and p not in changed}
-    for num in sorted(reached):
-        path = model.pages[num].path
-        items = model.best(num, model.text_row(num), body_of)
-        if items:
-            out[path] = items
-        else:
-            out.pop(path, None)
     snap.changed += len(changed)
-    return dict(sorted(out.items()))
+    return {model.pages[num].path: model.best(num, model.text_row(num), body_of) for num in sorted(reached)}

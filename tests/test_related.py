@@ -314,7 +314,7 @@ RELATED_DAMAGE = {
     "empty": lambda raw: b"",
     "not-an-object": lambda raw: b"[]",
     "page-removed": lambda raw: _drop_one_page(json.loads(raw)),
-    "score-edited": lambda raw: raw.replace(b'"score": 0.', b'"score": 1.', 1),
+    "score-edited": lambda raw: raw.replace(b'"score":0.', b'"score":1.', 1),
 }
 
 
