@@ -60,13 +60,14 @@ def staleness(content_dir: Path, index_dir: Path) -> Staleness | None:
         built = manifest_path.stat().st_mtime_ns - SLACK_NS
     except OSError:
         return None
-    pages, _assets, _problems = sources.scan(content_dir)
+    times = sources.page_times(content_dir)
+    pages = sorted(times)
     indexed = dict(manifest.pages)
-    deleted = tuple(sorted(set(indexed) - set(pages)))
+    deleted = tuple(sorted(set(indexed) - set(times)))
     if _newer(content_dir / TAXONOMY_FILE, built):
         candidates = pages  # every page's concepts and labels may have changed
     else:
-        candidates = [p for p in pages if _newer(content_dir / p, built)]
+        candidates = [p for p in pages if times[p] >= built]
     changed, added = _compare(content_dir, candidates, indexed)
     return Staleness(tuple(changed), tuple(added), deleted)
 

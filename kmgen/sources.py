@@ -55,6 +55,32 @@ def scan(root: Path) -> tuple[list[str], list[str], list[Diagnostic]]:
     return sorted(pages), sorted(assets), diags
 
 
+def page_times(root: Path) -> dict[str, int]:
+    """Every page `scan` would list, with its modification time (ns), in one walk
+    that checks nothing else: what the staleness note needs on each `kmgen search`
+    (at 10,000 pages a tenth of a full scan's time)."""
+    out: dict[str, int] = {}
+    if Path(root).is_symlink():
+        return out
+    stack = [("", os.fspath(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue  # scan reports it (KM401) and never follows it
+            rel = prefix + entry.name
+            if entry.is_dir():
+                stack.append((rel + "/", entry.path))
+            elif (not entry.name.startswith(".") and entry.name.lower().endswith(PAGE_SUFFIX)
+                  and rel not in DATA_FILES):
+                out[rel] = entry.stat().st_mtime_ns
+    return out
+
+
 def url_key(rel: str) -> str:
     """The URL a source publishes to, folded the way file systems and browsers clash:
     `a.md` and `a/index.md` are both /a/; `A.md` and `a.md` collide on macOS and

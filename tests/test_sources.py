@@ -38,3 +38,24 @@ def test_collisions_name_both_paths(make_hub) -> None:
     assert "guide.md" in by_path["Guide.md"]
     assert f"x/{nfc}" in by_path[f"x/{nfd}"]
     assert f"y/{nfc}" not in by_path
+
+
+def test_page_times_lists_exactly_the_pages_scan_finds(make_hub, tmp_path) -> None:
+    """The staleness note lists pages with their times in one cheap walk; it must see the
+    same pages as the full scan (no hidden files, no data files, no links followed)."""
+    import os
+
+    from kmgen import sources
+
+    content = make_hub({"a.md": "x", "sub/B.MD": "x", "sub/deep/c.md": "x", ".hidden.md": "x",
+                        "sub/.d.md": "x", "notes.txt": "x", "pic.png": b"\x89PNG\r\n\x1a\n", "kmgen.yml": "x",
+                        "sub/taxonomy.yml": "x", ".git/HEAD.md": "x"})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.md").write_text("x")
+    os.symlink(outside, content / "linked")
+    os.symlink(outside / "o.md", content / "link.md")
+    times = sources.page_times(content)
+    assert sorted(times) == sources.scan(content)[0]
+    assert times["a.md"] == (content / "a.md").stat().st_mtime_ns
+    assert sources.page_times(content / "missing") == {}
