@@ -107,16 +107,21 @@ def make_hub(tmp_path: Path) -> Callable[..., Path]:
         root.mkdir(exist_ok=True)
         if taxonomy is not None:
             (root / "taxonomy.yml").write_text(taxonomy, encoding="utf-8")
-        for rel, data in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, bytes):
-                path.write_bytes(data)
-            else:
-                path.write_text(data, encoding="utf-8", newline="")
-        return root
+        return write_files(root, files)
 
     return _make
+
+
+def write_files(root: Path, files: dict[str, str | bytes], dedent: bool = False) -> Path:
+    """Write each file (str exactly as given, or dedented; bytes as they are) under root."""
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data) if dedent else data, encoding="utf-8", newline="")
+    return root
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import MINI_TAXONOMY
+from conftest import MINI_TAXONOMY, write_files
 from kmgen import checks
 from kmgen.cli import main
 from kmgen.content import load_document
@@ -17,14 +17,8 @@ from kmgen.hub import load_hub
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(textwrap.dedent(data), encoding="utf-8", newline="")
-    return root
+    """A source tree as the tests write it: text dedented."""
+    return write_files(root, files, dedent=True)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
