@@ -244,8 +244,8 @@ def _encode(e: Entry) -> dict[str, Any]:
     out: dict[str, Any] = {"fingerprint": e.fingerprint, "title": e.title, "hub": e.hub,
                            "concepts": list(e.concepts), "surface": e.surface, "floor": e.floor,
                            "vector": _encode_vector(e.vector)}
-    if not e.terms_saved:
-        out["terms"] = _encode_terms(e.terms or {})
+    if not e.terms_saved and e.terms is not None:
+        out["terms"] = _encode_terms(e.terms)
     return out
 
 
@@ -266,6 +266,7 @@ def _decode(path: Any, raw: Any) -> Entry | None:
         return None
     entry = Entry(path, fingerprint, title, hub, tuple(sorted(set(concepts))), terms, surface)  # type: ignore[arg-type]
     entry.vector, entry.floor = _decode_vector(vector), float(floor)
+    entry.terms_saved = terms is None  # no terms here: TERMS_FILE holds them at this fingerprint
     return entry
 
 

@@ -132,8 +132,10 @@ class Model:
         self.pages = {n: _Page(n, e, dict.fromkeys(e.concepts)) for n, e in enumerate(ordered) if not e.hub}
         self.nums = {page.path: n for n, page in self.pages.items()}
         n_resources = max(1, snap.concept_pages)
-        self.idf = {cid: math.log(1 + n_resources / snap.concept_df.get(cid, 1))
-                    for page in self.pages.values() for cid in page.concepts}
+        self.idf = {cid: math.log(1 + n_resources / n) for cid, n in snap.concept_df.items()}
+        for page in self.pages.values():
+            for cid in page.concepts.keys() - self.idf.keys():  # new since the snapshot: as rare as can be
+                self.idf[cid] = math.log(1 + n_resources)
         for page in self.pages.values():
             page.weight = sum(self.idf[c] for c in page.concepts)
         term_weights = _SnapshotIdf(snap)

@@ -133,3 +133,21 @@ def test_a_damaged_snapshot_means_a_full_pass(make_hub, tmp_path: Path, calls, m
     calls.clear()
     build_index(load_hub(root), index_dir)
     assert len(calls) == 15
+
+
+def test_a_full_pass_after_updates_gives_what_a_fresh_build_gives(make_hub, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages kept through updates still have their terms when the next full pass needs them."""
+    monkeypatch.setattr(related_model, "DRIFT_SHARE", 1.0)
+    root = make_hub(topic_pages(24))
+    index_dir = tmp_path / "index"
+    build_index(load_hub(root), index_dir)
+    (root / "guidelines/p005.md").write_text(page("Page 5 again", "guideline", "",
+                                                  prose(9, words=160, topic=TOPICS[1])), encoding="utf-8")
+    build_index(load_hub(root), index_dir)  # an update: the cache is rewritten
+    monkeypatch.setattr(related_model, "DRIFT_SHARE", 0.0)
+    (root / "guidelines/p006.md").unlink()
+    build_index(load_hub(root), index_dir)  # a full pass from the cache and the terms file
+    fresh = tmp_path / "fresh"
+    build_index(load_hub(root), fresh, rebuild=True)
+    assert (index_dir / related.RELATED_FILE).read_bytes() == (fresh / related.RELATED_FILE).read_bytes()
