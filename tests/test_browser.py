@@ -175,7 +175,9 @@ def test_home_opens_with_search_and_the_ways_in(sample: Path, browser, viewport:
     assert tab.inner_text(".kmgen-ways--types a >> nth=0").split() == ["Playbook", "5"]
     tab.fill("#kmgen-q", "birth registration")
     tab.press("#kmgen-q", "Enter")  # the field opens the Find page with the query
-    tab.wait_for_url("**/browse.html?q=birth+registration")
+    # What is asserted is the address the form leads to: wait for the navigation to commit, not
+    # for the Find page's every resource to load (over 30 s with five suites on two cores).
+    tab.wait_for_url("**/browse.html?q=birth+registration", wait_until="commit", timeout=90000)
     assert errors == []
     context.close()
 
@@ -247,7 +249,7 @@ def test_coverage_cells_link_to_their_pages(sample: Path, browser) -> None:
         tab.goto((sample / "coverage.html").as_uri())
         expected = full[n]
         tab.locator("a.kmgen-cell").nth(n).click()
-        tab.wait_for_url("**/browse.html#*")
+        tab.wait_for_url("**/browse.html#*", wait_until="commit", timeout=90000)
         tab.wait_for_function(f"document.querySelectorAll('#kmgen-results > li:not([hidden])').length === "
                               f"{expected['count']}")
         paths = tab.eval_on_selector_all("#kmgen-results > li:not([hidden])", "lis => lis.map(li => li.dataset.path)")

@@ -86,7 +86,7 @@ def test_chromium_lands_on_the_page_without_javascript(site: Path) -> None:
             context = browser.new_context(java_script_enabled=False)
             tab = context.new_page()
             tab.goto((site / "blog/old/post/index.html").as_uri())
-            tab.wait_for_url("**/blog/blog/post.html", timeout=15000)
+            tab.wait_for_url("**/blog/blog/post.html", wait_until="commit", timeout=90000)
             assert tab.locator("h1").first.inner_text().strip() == "Post"
         finally:
             browser.close()
